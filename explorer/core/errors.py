@@ -1,0 +1,9 @@
+"""The one exception type the core raises for anything wrong with the user's files."""
+
+
+class CheckpointError(Exception):
+    """A problem with a checkpoint, worded as one sentence naming the path and what is wrong."""
+
+
+class UnsupportedDtypeError(CheckpointError):
+    """The core cannot map this tensor's dtype; the engine (TensorFlow) can still read it."""
