@@ -137,7 +137,6 @@ class BundleReader:
         return sizes
 
     def _check_claim(self, name: str, entry: BundleEntry, shard_size: int) -> None:
-        shard = data_shard_path(self.prefix, entry.shard_id, self.header.num_shards)
         if entry.offset < 0 or entry.size < 0:
             raise CheckpointError(
                 f"{self.index_path} gives '{name}' a negative offset or size; the index is damaged."
@@ -152,6 +151,7 @@ class BundleReader:
                 f"{math.prod(entry.shape) * dtype.itemsize}; the index is damaged."
             )
         if entry.offset + entry.size > shard_size:
+            shard = data_shard_path(self.prefix, entry.shard_id, self.header.num_shards)
             raise CheckpointError(
                 f"{shard} is truncated: '{name}' needs bytes up to {entry.offset + entry.size} "
                 f"but the file has {shard_size}."
@@ -241,7 +241,7 @@ class BundleReader:
         """
         entry = self._entries[name]
         stored = [self._slice_entry(name, e) for e in entry.slices] if entry.slices else [entry]
-        total = max(1, sum(part.size for part in stored))
+        total = sum(part.size for part in stored)
         done = 0
         for part in stored:
             raw = self._raw(part)
@@ -259,7 +259,7 @@ class BundleReader:
                     f"{shard}: the checksum of '{name}' does not match its index entry "
                     "(the data is damaged)."
                 )
-            yield done / total
+            yield done / total if total else 1.0
 
     def verify(self, name: str) -> None:
         for _ in self.iter_verify(name):

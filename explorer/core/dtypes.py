@@ -51,10 +51,14 @@ def numpy_dtype(tf_enum: int) -> np.dtype | None:
     return None
 
 
+# numpy computes dtype.name on every access; listings ask for it once per variable.
+_NAMES = {tf_enum: dtype.name for tf_enum, dtype in _FIXED_WIDTH.items()}
+
+
 def dtype_name(tf_enum: int) -> str:
     """The numpy name of the dtype TensorFlow hands back for this enum ("object" for strings)."""
-    if tf_enum in _FIXED_WIDTH:
-        return _FIXED_WIDTH[tf_enum].name
+    if tf_enum in _NAMES:
+        return _NAMES[tf_enum]
     if tf_enum in _QUANTIZED:
         return _QUANTIZED[tf_enum][0]
     if tf_enum == DT_STRING:

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from explorer.core.wire import FIXED32, as_int64, iter_fields
+from explorer.core.wire import (
+    FIXED32,
+    FIXED64,
+    LENGTH_DELIMITED,
+    VARINT,
+    WireError,
+    as_int64,
+    iter_fields,
+    read_varint,
+)
 
 FULL_EXTENT = -1  # TensorSlice's marker for "the whole dimension"
+_VARINT_FIELDS = {1: "dtype", 3: "shard_id", 4: "offset", 5: "size"}
 
 
 @dataclass(frozen=True)
@@ -53,8 +63,15 @@ def _parse_shape(buf: bytes) -> tuple[tuple[int, ...], bool]:
     unknown_rank = False
     for number, _, value in iter_fields(buf):
         if number == 2:
+            # A Dim message is almost always just field 1 (size) as one varint.
+            dim = value  # type: ignore[assignment]
+            if dim[:1] == b"\x08" and len(dim) > 1:
+                size, used = read_varint(dim, 1)
+                if used == len(dim):
+                    dims.append(as_int64(size))
+                    continue
             size = 0
-            for sub, _, sub_value in iter_fields(value):  # type: ignore[arg-type]
+            for sub, _, sub_value in iter_fields(dim):  # type: ignore[arg-type]
                 if sub == 1:
                     size = as_int64(int(sub_value))
             dims.append(size)
@@ -78,21 +95,38 @@ def _parse_slice(buf: bytes) -> tuple[Extent, ...]:
 
 
 def parse_entry(buf: bytes) -> BundleEntry:
+    """Decode a BundleEntryProto.
+
+    This runs once per variable when an index opens (tens of thousands of times), so the
+    common fields are decoded inline; the rare nested messages go through iter_fields.
+    """
     values: dict[str, object] = {}
     slices = []
-    for number, wire_type, value in iter_fields(buf):
-        if number == 1:
-            values["dtype"] = int(value)
-        elif number == 2:
-            values["shape"], values["unknown_rank"] = _parse_shape(value)  # type: ignore[arg-type]
-        elif number == 3:
-            values["shard_id"] = as_int64(int(value))
-        elif number == 4:
-            values["offset"] = as_int64(int(value))
-        elif number == 5:
-            values["size"] = as_int64(int(value))
-        elif number == 6 and wire_type == FIXED32:
-            values["crc32c"] = int(value)
-        elif number == 7:
-            slices.append(_parse_slice(value))  # type: ignore[arg-type]
+    pos, end = 0, len(buf)
+    while pos < end:
+        key, pos = read_varint(buf, pos)
+        number, wire_type = key >> 3, key & 7
+        if wire_type == VARINT:
+            value, pos = read_varint(buf, pos)
+            if number in _VARINT_FIELDS:
+                values[_VARINT_FIELDS[number]] = as_int64(value)
+        elif wire_type == FIXED32:
+            if number == 6:
+                values["crc32c"] = int.from_bytes(buf[pos : pos + 4], "little")
+            pos += 4
+        elif wire_type == LENGTH_DELIMITED:
+            length, pos = read_varint(buf, pos)
+            if pos + length > end:
+                raise WireError("length-delimited field runs past the end of the buffer")
+            if number == 2:
+                values["shape"], values["unknown_rank"] = _parse_shape(buf[pos : pos + length])
+            elif number == 7:
+                slices.append(_parse_slice(buf[pos : pos + length]))
+            pos += length
+        elif wire_type == FIXED64:
+            pos += 8
+        else:
+            raise WireError(f"unknown wire type {wire_type}")
+    if pos > end:
+        raise WireError("field runs past the end of the buffer")
     return BundleEntry(slices=tuple(slices), **values)  # type: ignore[arg-type]

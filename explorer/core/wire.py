@@ -17,6 +17,8 @@ class WireError(ValueError):
 
 def read_varint(buf: bytes | memoryview, pos: int) -> tuple[int, int]:
     """Return (value, next position) of the base-128 varint at buf[pos]."""
+    if pos < len(buf) and buf[pos] < 0x80:  # most varints in an index are one byte
+        return buf[pos], pos + 1
     result = 0
     shift = 0
     end = len(buf)

@@ -1,0 +1,167 @@
+"""Headless subcommands: `explorer inspect PATH [--json] [--tensor NAME ...]`.
+
+Bad input never prints a traceback: one sentence naming the path and what is wrong on stderr,
+and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from explorer.core.checkpoint import Checkpoint, display_name, open_checkpoint
+from explorer.core.errors import CheckpointError, UnsupportedDtypeError
+from explorer.core.formatting import human_bytes, parse_slice, shape_text
+
+SUBCOMMANDS = ("inspect",)
+EXIT_BAD_INPUT = 2
+
+
+class UsageError(Exception):
+    """A command-line mistake, worded as one sentence."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse would print the whole usage block
+        raise UsageError(f"{self.prog}: {message}; see `{self.prog} --help`.")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="explorer inspect", description="List or read a TensorFlow checkpoint.")
+    parser.add_argument("path", help="checkpoint directory, prefix, or any of its files")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--tensor", metavar="NAME", help="print (or save) one variable's values")
+    parser.add_argument("--slice", metavar="INDEX", help='numpy-style index, e.g. "0, :5"')
+    parser.add_argument("--out", metavar="FILE.npy", help="save the values to a .npy file")
+    parser.add_argument("--verify", action="store_true", help="check crc32c checksums")
+    return parser
+
+
+def listing(checkpoint: Checkpoint) -> dict[str, object]:
+    """The `explorer inspect --json` object (DESIGN.md)."""
+    return {
+        "kind": checkpoint.kind,
+        "prefix": str(checkpoint.prefix),
+        "checkpoints": [str(p) for p in checkpoint.location.checkpoints],
+        "variables": [
+            {"name": v.name, "dtype": v.dtype_name, "shape": list(v.shape), "nbytes": v.nbytes}
+            for v in checkpoint.variables
+        ],
+        "sparse_tensors": [],
+        "sparse_inputs": [],
+    }
+
+
+def _print_table(checkpoint: Checkpoint) -> None:
+    location = checkpoint.location
+    print(f"{checkpoint.kind} checkpoint {checkpoint.prefix}")
+    if len(location.checkpoints) > 1:
+        print("steps: " + ", ".join(p.name for p in location.checkpoints))
+    rows = [
+        (display_name(v.name), v.dtype_name if v.tf_dtype != 7 else "string",
+         shape_text(v.shape), human_bytes(v.nbytes))
+        for v in checkpoint.variables
+    ]  # fmt: skip
+    header = ("NAME", "DTYPE", "SHAPE", "SIZE")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(3)]
+    for row in [header, *rows]:
+        print(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]}")
+    total = sum(v.nbytes for v in checkpoint.variables)
+    print(f"{len(rows)} variables, {human_bytes(total)}")
+
+
+def _resolve_name(checkpoint: Checkpoint, name: str) -> str:
+    names = [v.name for v in checkpoint.variables]
+    if name in names:
+        return name
+    matches = [n for n in names if display_name(n) == name]
+    if len(matches) == 1:
+        return matches[0]
+    raise CheckpointError(f"{checkpoint.prefix} has no variable named '{name}'.")
+
+
+def _read(checkpoint: Checkpoint, name: str, key: tuple[object, ...]) -> np.ndarray:
+    info = checkpoint.reader.info(name)
+    try:
+        tensor = checkpoint.reader.tensor(name)
+    except UnsupportedDtypeError:
+        from explorer.engine.tf_reader import read_tensor  # TensorFlow only when needed
+
+        return read_tensor(checkpoint.prefix, name)[key]
+    try:
+        return tensor[key]
+    except IndexError as exc:
+        raise UsageError(
+            f"explorer inspect: --slice does not fit '{name}' of shape {shape_text(info.shape)}: "
+            f"{exc}."
+        ) from None
+
+
+def _tensor(checkpoint: Checkpoint, args: argparse.Namespace) -> None:
+    name = _resolve_name(checkpoint, args.tensor)
+    key: tuple[object, ...] = (Ellipsis,)
+    if args.slice is not None:
+        try:
+            key = parse_slice(args.slice)
+        except ValueError as exc:
+            raise UsageError(
+                f"explorer inspect: --slice '{args.slice}' is not a numpy-style index ({exc})."
+            ) from None
+    if args.verify:
+        checkpoint.reader.verify(name)
+    value = _read(checkpoint, name, key)
+    if args.out:
+        out = Path(args.out)
+        try:
+            np.save(out, value, allow_pickle=value.dtype == object)
+        except OSError as exc:
+            raise CheckpointError(f"{out} cannot be written: {exc.strerror or exc}.") from None
+        print(f"wrote {shape_text(value.shape)} {value.dtype} to {out}")
+        return
+    info = checkpoint.reader.info(name)
+    print(f"{display_name(name)}  {info.dtype_name}  {shape_text(info.shape)}")
+    with np.printoptions(threshold=2000, linewidth=100):
+        print(value)
+
+
+def _inspect(argv: list[str]) -> int:
+    args = _parser().parse_args(argv)
+    if (args.slice or args.out) and not args.tensor:
+        raise UsageError("explorer inspect: --slice and --out go with --tensor NAME.")
+    checkpoint = open_checkpoint(args.path)
+    for note in checkpoint.location.notes:
+        print(f"explorer: {note}", file=sys.stderr)
+    if args.tensor:
+        _tensor(checkpoint, args)
+    elif args.json:
+        json.dump(listing(checkpoint), sys.stdout, indent=1)
+        print()
+    else:
+        if args.verify:
+            for info in checkpoint.variables:
+                checkpoint.reader.verify(info.name)
+        _print_table(checkpoint)
+        if args.verify:
+            print("all checksums match")
+    return 0
+
+
+def main(argv: list[str]) -> int:
+    command, rest = argv[0], argv[1:]
+    try:
+        if command == "inspect":
+            return _inspect(rest)
+        raise UsageError(f"explorer: unknown subcommand {command}.")
+    except (CheckpointError, UsageError) as exc:
+        print(str(exc) if str(exc).startswith("explorer") else f"explorer: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:  # e.g. `explorer inspect ... | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,55 @@
+"""How sizes, shapes and slices are written for people, the same in the window and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+_UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
+
+
+def human_bytes(nbytes: int) -> str:
+    """1536 -> "1.5 KB" (powers of 1024, as file managers on Linux show them)."""
+    size = float(nbytes)
+    for unit in _UNITS:
+        if size < 1024 or unit == _UNITS[-1]:
+            return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
+
+
+def shape_text(shape: Sequence[int]) -> str:
+    return "[" + ", ".join(str(dim) for dim in shape) + "]"
+
+
+def parse_slice(text: str) -> tuple[object, ...]:
+    """Parse a numpy-style index such as "0, :5", "::2, -1" or "..., 3" into a key.
+
+    Raises ValueError with a short reason when the text is not one.
+    """
+    body = text.strip()
+    if body.startswith("[") and body.endswith("]"):
+        body = body[1:-1]
+    if not body.strip():
+        raise ValueError("it is empty")
+    key: list[object] = []
+    for item in body.split(","):
+        item = item.strip()
+        if item == "...":
+            key.append(Ellipsis)
+            continue
+        parts = item.split(":")
+        if len(parts) > 3:
+            raise ValueError(f"'{item}' has more than two colons")
+        try:
+            numbers = [int(p) if p.strip() else None for p in parts]
+        except ValueError:
+            raise ValueError(f"'{item}' is not an integer or a start:stop:step slice") from None
+        if len(numbers) == 1:
+            if numbers[0] is None:
+                raise ValueError("an index between commas is empty")
+            key.append(numbers[0])
+        else:
+            if len(numbers) == 3 and numbers[2] == 0:
+                raise ValueError(f"'{item}' has a step of zero")
+            key.append(slice(*numbers))
+    return tuple(key)
