@@ -197,3 +197,18 @@ def test_unknown_option_and_help(capsys) -> None:
     assert "unknown option --bogus" in capsys.readouterr().err
     assert app_main(["--help"]) == 0
     assert "explorer inspect PATH" in capsys.readouterr().out
+
+
+def test_variant_tensor_goes_through_tensorflow_quietly(tmp_path) -> None:
+    iterator = iter(tf.data.Dataset.range(10))
+    next(iterator)
+    tf.train.Checkpoint(it=iterator).write(str(tmp_path / "ckpt"))
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "0"}  # the chatter must be silenced anyway
+    name = "it/.ATTRIBUTES/ITERATOR_STATE"
+    result = subprocess.run(
+        [sys.executable, "-m", "explorer", "inspect", str(tmp_path), "--tensor", name],
+        capture_output=True, text=True, env=env, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"explorer: TensorFlow cannot read '{name}'")
+    assert result.stderr.count("\n") == 1, result.stderr

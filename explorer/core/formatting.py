@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-_UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
+_UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 
 
 def human_bytes(nbytes: int) -> str:
-    """1536 -> "1.5 KB" (powers of 1024, as file managers on Linux show them)."""
+    """1536 -> "1.5 KiB": powers of 1024, named as such."""
     size = float(nbytes)
     for unit in _UNITS:
         if size < 1024 or unit == _UNITS[-1]:
