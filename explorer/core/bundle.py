@@ -48,6 +48,17 @@ class VariableInfo:
         return math.prod(self.shape)
 
 
+def _slice_fits(extents, stored_shape: tuple[int, ...], full_shape: tuple[int, ...]) -> bool:
+    """Whether a stored slice lies inside the full shape and has the extents' shape."""
+    if len(extents) != len(full_shape):
+        return False
+    bounds = map(extent_bounds, extents, full_shape)
+    inside = all(
+        0 <= start <= stop <= dim for (start, stop), dim in zip(bounds, full_shape, strict=True)
+    )
+    return inside and stored_shape == slice_shape(extents, full_shape)
+
+
 def data_shard_path(prefix: Path, shard: int, num_shards: int) -> Path:
     return Path(f"{prefix}.data-{shard:05d}-of-{num_shards:05d}")
 
@@ -102,11 +113,17 @@ class BundleReader:
     def _stored_regions(self) -> Iterator[tuple[str, BundleEntry]]:
         """Every (variable name, entry) that owns bytes in a data shard."""
         for name, entry in self._entries.items():
-            if entry.slices:
-                for extents in entry.slices:
-                    yield name, self._slice_entry(name, extents)
-            else:
+            if not entry.slices:
                 yield name, entry
+                continue
+            for extents in entry.slices:
+                stored = self._slice_entry(name, extents)
+                if not _slice_fits(extents, stored.shape, entry.shape):
+                    raise CheckpointError(
+                        f"{self.index_path} gives '{name}' a slice that does not fit its shape "
+                        f"{list(entry.shape)}; the index is damaged."
+                    )
+                yield name, stored
 
     def _slice_entry(self, name: str, extents) -> BundleEntry:
         raw = self._slice_entries.get(slice_key(name, extents))
@@ -149,6 +166,13 @@ class BundleReader:
                 f"{self.index_path} claims {entry.size} bytes for '{name}', but a "
                 f"{dtypes.display_name(entry.dtype)} tensor of shape {list(entry.shape)} takes "
                 f"{math.prod(entry.shape) * dtype.itemsize}; the index is damaged."
+            )
+        count = math.prod(entry.shape)
+        if dtype is None and count and entry.size < count + 4:
+            # Each string needs at least a one-byte length, plus the 4-byte length checksum.
+            raise CheckpointError(
+                f"{self.index_path} claims {count} strings for '{name}' in only {entry.size} "
+                "bytes; the index is damaged."
             )
         if entry.offset + entry.size > shard_size:
             shard = data_shard_path(self.prefix, entry.shard_id, self.header.num_shards)

@@ -134,6 +134,8 @@ def locate(path: str | Path) -> Location:
                 raise CheckpointError(f"{path} does not exist.")
             raise CheckpointError(f"{path} is not a TensorFlow checkpoint file.")
         directory = chosen.parent
+        if chosen.name == "variables" and _saved_model_dir(directory) == directory.parent:
+            return _locate_saved_model(directory.parent)  # a file inside a SavedModel
         if not Path(f"{chosen}.index").is_file():
             raise CheckpointError(
                 f"{path} has no index file beside it: {chosen.name}.index is missing."

@@ -7,6 +7,7 @@ num 0, the name, the rank, then start and length of every dimension as signed nu
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
 
 from explorer.core.entries import FULL_EXTENT, Extent
@@ -80,11 +81,13 @@ def normalize_key(key: object, shape: Sequence[int]) -> tuple[list[slice], list[
     for axis, (item, dim) in enumerate(zip(items, shape, strict=True)):
         if isinstance(item, slice):
             start, stop, step = item.indices(dim)
+            if not range(start, stop, step):
+                start, stop, step = 0, 0, 1  # indices() may give a start of -1, which numpy wraps
             # A stop of -1 from indices() means "past index 0"; numpy would read it as the end.
             slices.append(slice(start, None if stop < 0 else stop, step))
             continue
         try:
-            index = int(item)  # type: ignore[call-overload]
+            index = operator.index(item)  # rejects floats and strings, as numpy does
         except TypeError:
             raise IndexError(f"index {item!r} is not an int, slice or Ellipsis") from None
         if not -dim <= index < dim:
