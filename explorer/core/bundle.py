@@ -123,6 +123,11 @@ class BundleReader:
                         f"{self.index_path} gives '{name}' a slice that does not fit its shape "
                         f"{list(entry.shape)}; the index is damaged."
                     )
+                if stored.dtype != entry.dtype:
+                    raise CheckpointError(
+                        f"{self.index_path} stores a slice of '{name}' with another dtype than "
+                        "the variable's; the index is damaged."
+                    )
                 yield name, stored
 
     def _slice_entry(self, name: str, extents) -> BundleEntry:
@@ -131,7 +136,12 @@ class BundleReader:
             raise CheckpointError(
                 f"{self.index_path} lists a slice of '{name}' that it does not contain."
             )
-        return parse_entry(raw)
+        try:
+            return parse_entry(raw)
+        except WireError as exc:
+            raise CheckpointError(
+                f"{self.index_path} has a damaged entry for a slice of '{name}' ({exc})."
+            ) from None
 
     def _check_shards(self) -> dict[int, int]:
         num_shards = self.header.num_shards
@@ -210,8 +220,8 @@ class BundleReader:
         entry = self._entries[name]
         if dtypes.numpy_dtype(entry.dtype) is None and entry.dtype != dtypes.DT_STRING:
             raise UnsupportedDtypeError(
-                f"'{name}' holds {dtypes.display_name(entry.dtype)} values, which only "
-                "TensorFlow can read."
+                f"'{name}' in {self.prefix} holds {dtypes.display_name(entry.dtype)} values, "
+                "which only TensorFlow can read."
             )
         dtype = dtypes.numpy_dtype(entry.dtype) or np.dtype(object)
         if not entry.slices:

@@ -19,6 +19,20 @@ FULL_EXTENT = -1  # TensorSlice's marker for "the whole dimension"
 _VARINT_FIELDS = {1: "dtype", 3: "shard_id", 4: "offset", 5: "size"}
 
 
+def _nested(wire_type: int, value: int | bytes) -> bytes:
+    """The bytes of a nested message field; another wire type means a damaged message."""
+    if wire_type != LENGTH_DELIMITED:
+        raise WireError(f"wire type {wire_type} where a nested message belongs")
+    return value  # type: ignore[return-value]
+
+
+def _number(wire_type: int, value: int | bytes) -> int:
+    """The value of an integer field; another wire type means a damaged message."""
+    if wire_type != VARINT:
+        raise WireError(f"wire type {wire_type} where a varint belongs")
+    return value  # type: ignore[return-value]
+
+
 @dataclass(frozen=True)
 class BundleHeader:
     num_shards: int = 1
@@ -46,34 +60,34 @@ class BundleEntry:
 
 def parse_header(buf: bytes) -> BundleHeader:
     num_shards, big_endian, producer = 1, False, 0
-    for number, _, value in iter_fields(buf):
+    for number, wire_type, value in iter_fields(buf):
         if number == 1:
-            num_shards = int(value)
+            num_shards = _number(wire_type, value)
         elif number == 2:
             big_endian = value == 1
         elif number == 3:
-            for sub, _, sub_value in iter_fields(value):  # type: ignore[arg-type]
+            for sub, sub_type, sub_value in iter_fields(_nested(wire_type, value)):
                 if sub == 1:
-                    producer = int(sub_value)
+                    producer = _number(sub_type, sub_value)
     return BundleHeader(num_shards, big_endian, producer)
 
 
 def _parse_shape(buf: bytes) -> tuple[tuple[int, ...], bool]:
     dims: list[int] = []
     unknown_rank = False
-    for number, _, value in iter_fields(buf):
+    for number, wire_type, value in iter_fields(buf):
         if number == 2:
             # A Dim message is almost always just field 1 (size) as one varint.
-            dim = value  # type: ignore[assignment]
+            dim = _nested(wire_type, value)
             if dim[:1] == b"\x08" and len(dim) > 1:
                 size, used = read_varint(dim, 1)
                 if used == len(dim):
                     dims.append(as_int64(size))
                     continue
             size = 0
-            for sub, _, sub_value in iter_fields(dim):  # type: ignore[arg-type]
+            for sub, sub_type, sub_value in iter_fields(dim):
                 if sub == 1:
-                    size = as_int64(int(sub_value))
+                    size = as_int64(_number(sub_type, sub_value))
             dims.append(size)
         elif number == 3:
             unknown_rank = bool(value)
@@ -82,14 +96,14 @@ def _parse_shape(buf: bytes) -> tuple[tuple[int, ...], bool]:
 
 def _parse_slice(buf: bytes) -> tuple[Extent, ...]:
     extents = []
-    for number, _, value in iter_fields(buf):
+    for number, wire_type, value in iter_fields(buf):
         if number == 1:
             start, length = 0, FULL_EXTENT
-            for sub, _, sub_value in iter_fields(value):  # type: ignore[arg-type]
+            for sub, sub_type, sub_value in iter_fields(_nested(wire_type, value)):
                 if sub == 1:
-                    start = as_int64(int(sub_value))
+                    start = as_int64(_number(sub_type, sub_value))
                 elif sub == 2:
-                    length = as_int64(int(sub_value))
+                    length = as_int64(_number(sub_type, sub_value))
             extents.append(Extent(start, length))
     return tuple(extents)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 from explorer.core.errors import CheckpointError
 
@@ -102,7 +102,8 @@ def read_state_file(directory: Path, prefixes: list[Path], notes: list[str]) -> 
     path = Path(named) if Path(named).is_absolute() else directory / named
     if Path(f"{path}.index").is_file():
         return path
-    by_basename = directory / Path(named).name
+    # PureWindowsPath splits on both separators: state files written on Windows use "\\".
+    by_basename = directory / PureWindowsPath(named).name
     if by_basename in prefixes:
         notes.append(
             f"{state} names {named}, which does not exist; using {by_basename.name} "

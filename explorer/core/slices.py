@@ -42,7 +42,7 @@ def _signed_num_increasing(value: int) -> bytes:
 def slice_key(name: str, extents: Sequence[Extent]) -> bytes:
     """The index key TensorFlow stores one slice of variable `name` under."""
     key = bytearray(_num_increasing(0))
-    key += _string(name.encode())
+    key += _string(name.encode("utf-8", "surrogateescape"))  # names are decoded likewise
     key += _num_increasing(len(extents))
     for extent in extents:
         start = 0 if extent.length == FULL_EXTENT else extent.start

@@ -98,6 +98,8 @@ def iter_statistics(
             counts += np.histogram(values[np.isfinite(values)], bins=edges)[0]
             done += chunk.size
             yield 0.5 + 0.5 * done / total
+    else:
+        yield 1.0  # no histogram pass (empty or nothing finite): report the job as done
     has = finite_count > 0
     return Statistics(
         count=count,
