@@ -235,6 +235,13 @@ class BundleReader:
             parts.append(Part(bounds, load))
         return LazyTensor(name, info.shape, dtype, parts)
 
+    def data_files(self, name: str) -> list[Path]:
+        """The data shard files holding the variable's bytes (several for some slices)."""
+        entry = self._entries[self.info(name).name]
+        stored = [self._slice_entry(name, e) for e in entry.slices] if entry.slices else [entry]
+        shards = sorted({part.shard_id for part in stored})
+        return [data_shard_path(self.prefix, shard, self.header.num_shards) for shard in shards]
+
     def read(self, name: str, key: object = ...) -> np.ndarray:
         return self.tensor(name)[key]
 

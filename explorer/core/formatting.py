@@ -8,13 +8,15 @@ _UNITS = ("B", "KiB", "MiB", "GiB", "TiB", "PiB")
 
 
 def human_bytes(nbytes: int) -> str:
-    """1536 -> "1.5 KiB": powers of 1024, named as such."""
-    size = float(nbytes)
+    """1536 -> "1.5 KiB": powers of 1024, named as such; whole bytes below 1 KiB."""
+    value = float(nbytes)
     for unit in _UNITS:
-        if size < 1024 or unit == _UNITS[-1]:
-            return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    raise AssertionError("unreachable")
+        if value < 1024 or unit == _UNITS[-1]:
+            break
+        value /= 1024
+    if unit == "B":
+        return f"{nbytes} B"
+    return f"{value:.1f} {unit}" if value < 100 else f"{value:.0f} {unit}"
 
 
 def shape_text(shape: Sequence[int]) -> str:

@@ -217,3 +217,18 @@ def test_state_file_written_on_windows_resolves_by_basename(tmp_path, samples_di
     location = locate(tmp_path)
     assert location.prefix == tmp_path / "model.ckpt-2"
     assert any("does not exist" in note for note in location.notes)
+
+
+def test_data_files_name_the_shards_a_variable_lives_in(checkpoints) -> None:
+    sharded = BundleReader(checkpoints.prefix("tf1_sharded"))
+    shard_of = {
+        v.name: [p.name[-19:] for p in sharded.data_files(v.name)] for v in sharded.variables
+    }
+    assert shard_of["first/a"] == ["data-00000-of-00002"]
+    assert shard_of["second/b"] == ["data-00001-of-00002"]
+    assert shard_of["second/parted"] == ["data-00001-of-00002"]
+    sliced = BundleReader(checkpoints.prefix("tf2_max_shard_size"))
+    assert len(sliced.data_files("module/sliced/.ATTRIBUTES/VARIABLE_VALUE")) > 1
+    assert all(
+        path.is_file() for path in sliced.data_files("module/small/.ATTRIBUTES/VARIABLE_VALUE")
+    )

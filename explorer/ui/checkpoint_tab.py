@@ -1,0 +1,210 @@
+"""One tab per opened checkpoint: loading state, error state, or tree and detail pane."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer.core.checkpoint import Checkpoint, open_checkpoint
+from explorer.core.errors import CheckpointError
+from explorer.core.locate import step_of
+from explorer.ui.detail_pane import DetailPane
+from explorer.ui.jobs import JobFailure, JobSlot
+from explorer.ui.log_view import ERROR, INFO, WARNING
+from explorer.ui.variable_nodes import VariableNode, build_tree
+from explorer.ui.variable_tree_panel import VariableTreePanel
+
+
+@dataclass(frozen=True)
+class LoadedCheckpoint:
+    checkpoint: Checkpoint
+    root: VariableNode
+
+
+def load_checkpoint(
+    path: str, prefix: Path | None, sort_column: int, descending: bool
+) -> LoadedCheckpoint:
+    """Parse the index and build the sorted tree; runs in a background job."""
+    checkpoint = open_checkpoint(path, prefix=prefix)
+    return LoadedCheckpoint(checkpoint, build_tree(checkpoint.variables, sort_column, descending))
+
+
+def failure_sentence(path: str, failure: JobFailure) -> str:
+    """CheckpointErrors are already one sentence; anything else is worded as one."""
+    if isinstance(failure.error, CheckpointError):
+        return str(failure.error)
+    detail = str(failure.error).rstrip(".") or type(failure.error).__name__
+    return f"{path} could not be opened: {detail} (an internal error; the log has details)."
+
+
+class CheckpointTab(QWidget):
+    sig_loaded = Signal(object)
+    """The Checkpoint now shown (after opening or switching step)."""
+    sig_failed = Signal(str)
+    """One sentence saying why the checkpoint could not be opened."""
+    sig_log = Signal(str, str)
+    """Level and text of an entry for the log."""
+
+    def __init__(self, path: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.path = path
+        self.checkpoint: Checkpoint | None = None
+        self._jobs = JobSlot(self)
+        self._jobs.sig_done.connect(self._on_loaded)
+        self._jobs.sig_failed.connect(self._on_failed)
+
+        self.location_label = QLabel()
+        self.location_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.steps_box = QComboBox()
+        self.steps_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.steps_box.activated.connect(self._on_step_chosen)
+        self._steps_label = QLabel("Step:")
+        self._header = QWidget()
+        header = QHBoxLayout(self._header)
+        header.setContentsMargins(0, 0, 0, 0)
+        header.addWidget(self.location_label, 1)
+        header.addWidget(self._steps_label)
+        header.addWidget(self.steps_box)
+        self._header.setVisible(False)
+
+        self.loading_label = QLabel()
+        busy = QProgressBar()
+        busy.setRange(0, 0)
+        busy.setMaximumWidth(300)
+        loading = QWidget()
+        loading_layout = QVBoxLayout(loading)
+        loading_layout.addStretch(1)
+        loading_layout.addWidget(self.loading_label, 0, Qt.AlignmentFlag.AlignHCenter)
+        loading_layout.addWidget(busy, 0, Qt.AlignmentFlag.AlignHCenter)
+        loading_layout.addStretch(2)
+
+        self.error_label = QLabel()
+        self.error_label.setObjectName("errorMessage")
+        self.error_label.setWordWrap(True)
+        self.error_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.error_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error_label.setMargin(24)
+
+        self.tree_panel = VariableTreePanel()
+        self.detail = DetailPane()
+        self.tree_panel.sig_selected.connect(self._on_selected)
+        self.detail.sig_log.connect(self.sig_log)
+        splitter = QSplitter()
+        splitter.addWidget(self.tree_panel)
+        splitter.addWidget(self.detail)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([480, 800])
+
+        self._stack = QStackedWidget()
+        for page in (loading, self.error_label, splitter):
+            self._stack.addWidget(page)
+        self._loading, self._content = loading, splitter
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._header)
+        layout.addWidget(self._stack, 1)
+        self._load(None)
+
+    def title(self) -> str:
+        """A short name for the tab: the checkpoint's directory (or file) name."""
+        if self.checkpoint is not None:
+            return self.checkpoint.location.directory.name or str(self.checkpoint.prefix)
+        return Path(self.path).name or self.path
+
+    def is_loading(self) -> bool:
+        return self._jobs.is_running()
+
+    def error_message(self) -> str:
+        """The sentence on display when opening failed, else ""."""
+        return self.error_label.text() if self._stack.currentWidget() is self.error_label else ""
+
+    def select_variable(self, key: str) -> bool:
+        """Select the variable stored under raw key `key`; False if the tree does not show it."""
+        return self.tree_panel.select_key(key)
+
+    def set_step(self, prefix: Path) -> None:
+        """Reopen on another checkpoint prefix of the same directory, keeping the selection."""
+        self._load(prefix)
+
+    def hasPendingOperations(self) -> bool:  # noqa: N802 - silx's name, which tests look for
+        return self._jobs.has_pending() or self.detail.has_pending()
+
+    def shutdown(self) -> None:
+        """Stop background jobs and release the checkpoint's files."""
+        self._jobs.cancel()
+        self.detail.shutdown()
+        if self.checkpoint is not None:
+            self.checkpoint.close()
+
+    def _load(self, prefix: Path | None) -> None:
+        what = prefix.name if prefix is not None else self.path
+        self.loading_label.setText(f"Loading {what}…")
+        self._stack.setCurrentWidget(self._loading)
+        self.steps_box.setEnabled(False)
+        self._jobs.start(load_checkpoint, self.path, prefix, *self.tree_panel.sort_order())
+
+    def _on_loaded(self, loaded: LoadedCheckpoint) -> None:
+        node = self.tree_panel.selected_node()
+        keep_key = node.info.name if node is not None and node.info is not None else None
+        self.detail.show_node(None, None)
+        if self.checkpoint is not None:
+            self.checkpoint.close()
+        self.checkpoint = checkpoint = loaded.checkpoint
+        location = checkpoint.location
+        for note in location.notes:
+            self.sig_log.emit(WARNING, note)
+        self.sig_log.emit(
+            INFO,
+            f"Opened {checkpoint.prefix} ({checkpoint.kind}, {len(checkpoint.variables):,} "
+            "variables).",
+        )
+        self.location_label.setText(str(checkpoint.prefix))
+        self._fill_steps(location.checkpoints, checkpoint.prefix)
+        self._header.setVisible(True)
+        self._stack.setCurrentWidget(self._content)
+        self.tree_panel.set_root(loaded.root, keep_key)
+        self.sig_loaded.emit(checkpoint)
+
+    def _fill_steps(self, prefixes: list[Path], current: Path) -> None:
+        self.steps_box.clear()
+        for prefix in prefixes:
+            step = step_of(prefix)
+            label = prefix.name if step is None else f"{step}  ({prefix.name})"
+            self.steps_box.addItem(label, prefix)
+        if current in prefixes:
+            self.steps_box.setCurrentIndex(prefixes.index(current))
+        several = len(prefixes) > 1
+        self.steps_box.setVisible(several)
+        self._steps_label.setVisible(several)
+        self.steps_box.setEnabled(True)
+
+    def _on_step_chosen(self, index: int) -> None:
+        prefix = self.steps_box.itemData(index)
+        shown = self.checkpoint is not None and not self.error_message()
+        if not shown or prefix != self.checkpoint.prefix:
+            self.set_step(prefix)
+
+    def _on_failed(self, failure: JobFailure) -> None:
+        message = failure_sentence(self.path, failure)
+        self.error_label.setText(message)
+        self._stack.setCurrentWidget(self.error_label)
+        self.steps_box.setEnabled(True)  # another step may still open
+        if isinstance(failure.error, CheckpointError):
+            self.sig_log.emit(ERROR, message)
+        else:
+            self.sig_log.emit(ERROR, f"{message}\n{failure.traceback}")
+        self.sig_failed.emit(message)
+
+    def _on_selected(self, node: VariableNode | None) -> None:
+        self.detail.show_node(self.checkpoint, node)

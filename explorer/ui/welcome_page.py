@@ -1,0 +1,115 @@
+"""What the window shows with no checkpoint open: samples, recent paths and an Open button."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import (
+    QCommandLinkButton,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer.ui.samples import Sample
+
+PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def _heading(text: str, scale: float = 1.15) -> QLabel:
+    label = QLabel(text)
+    font = QFont(label.font())
+    font.setBold(True)
+    font.setPointSizeF(font.pointSizeF() * scale)
+    label.setFont(font)
+    return label
+
+
+class WelcomePage(QWidget):
+    sig_open_requested = Signal(str)
+    """A path the user picked: a sample or a recent path."""
+    sig_browse_requested = Signal()
+    """The user pressed Open… to choose a directory."""
+
+    def __init__(self, samples: list[Sample], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("welcomePage")
+        open_button = QPushButton("Open checkpoint directory…")
+        open_button.clicked.connect(self.sig_browse_requested)
+        intro = QLabel(
+            "Open a TensorFlow checkpoint directory, prefix, index file or SavedModel to see "
+            "its variables, their values and statistics."
+        )
+        intro.setWordWrap(True)
+
+        self.sample_buttons: dict[str, QCommandLinkButton] = {}
+        samples_box = QVBoxLayout()
+        samples_box.setSpacing(2)
+        for sample in samples:
+            button = QCommandLinkButton(sample.name, sample.description)
+            button.setToolTip(str(sample.path))
+            button.clicked.connect(lambda _=False, path=str(sample.path): self._request(path))
+            samples_box.addWidget(button)
+            self.sample_buttons[sample.name] = button
+        if not samples:
+            samples_box.addWidget(QLabel("The sample checkpoints are not installed."))
+
+        self.recent_list = QListWidget()
+        self.recent_list.setObjectName("recentPaths")
+        self.recent_list.itemClicked.connect(self._on_recent_clicked)
+        self._no_recent = QLabel("Nothing opened yet.")
+
+        column = QVBoxLayout()
+        column.addWidget(_heading("Checkpoint Explorer", 1.6))
+        column.addWidget(intro)
+        row = QHBoxLayout()
+        row.addWidget(open_button)
+        row.addStretch(1)
+        column.addLayout(row)
+        column.addSpacing(12)
+        column.addWidget(_heading("Recent"))
+        column.addWidget(self._no_recent)
+        column.addWidget(self.recent_list)
+        column.addSpacing(12)
+        column.addWidget(_heading("Sample checkpoints"))
+        column.addLayout(samples_box)
+        column.addStretch(1)
+
+        inner = QWidget()
+        inner.setMaximumWidth(820)
+        inner.setLayout(column)
+        centred = QWidget()
+        centred_layout = QHBoxLayout(centred)
+        centred_layout.addWidget(inner)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(centred)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
+        self.set_recent([])
+
+    def set_recent(self, paths: list[str]) -> None:
+        self.recent_list.clear()
+        for path in paths:
+            item = QListWidgetItem(path)
+            item.setData(PATH_ROLE, path)
+            item.setToolTip(path)
+            self.recent_list.addItem(item)
+        self.recent_list.setVisible(bool(paths))
+        self._no_recent.setVisible(not paths)
+        if paths:  # every entry (at most ten) without a scroll bar of its own
+            rows_height = len(paths) * self.recent_list.sizeHintForRow(0)
+            self.recent_list.setFixedHeight(rows_height + 2 * self.recent_list.frameWidth())
+
+    def _on_recent_clicked(self, item: QListWidgetItem) -> None:
+        self._request(item.data(PATH_ROLE))
+
+    def _request(self, path: str) -> None:
+        self.sig_open_requested.emit(path)
