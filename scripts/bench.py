@@ -123,7 +123,7 @@ def main() -> int:
           f"median of {args.repeat} runs")  # fmt: skip
     print_cli_figures(cli_figures(args.repeat))
     if args.gui:
-        from bench_gui import gui_figures  # noqa: PLC0415 - Qt only when asked
+        from bench_gui import gui_figures  # Qt only when asked
 
         gui_figures(MANY, EMBEDDING)
     return 0
