@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from explorer.core.bundle import BundleReader
+
 from . import make_checkpoints
 from .damage import copy_of
+from .tf_oracle import tf_value
 
 # Checkpoints TensorFlow writes for the tests, by name.
 BUILDERS = {
@@ -72,3 +75,12 @@ def checkpoints(tf, tmp_path_factory, samples_dir) -> Checkpoints:
 def saver_copy(checkpoints, tmp_path) -> Path:
     """A private copy of the TF1 Saver checkpoint, for a test to damage."""
     return copy_of(checkpoints.prefix("tf1_saver"), tmp_path)
+
+
+@pytest.fixture
+def lazy_and_full(request, checkpoints):
+    """(LazyTensor, TensorFlow's full value) of the parametrized (checkpoint, name)."""
+    checkpoint, name = request.param
+    reader = BundleReader(checkpoints.prefix(checkpoint))
+    yield reader.tensor(name), tf_value(checkpoints.tf_reader(checkpoint), name)
+    reader.close()

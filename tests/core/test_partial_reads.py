@@ -8,9 +8,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from explorer.core.bundle import BundleReader
-
-from .tf_oracle import assert_identical, tf_value
+from .tf_oracle import assert_identical
 
 TF2 = "/.ATTRIBUTES/VARIABLE_VALUE"
 
@@ -41,15 +39,6 @@ SCALARS = [
 ]
 ALL = UNPARTITIONED + PARTITIONED
 IDS = [f"{ckpt}:{name.removesuffix(TF2)}" for ckpt, name in ALL]
-
-
-@pytest.fixture
-def lazy_and_full(request, checkpoints):
-    """(LazyTensor, TensorFlow's full value) of the parametrized variable."""
-    checkpoint, name = request.param
-    reader = BundleReader(checkpoints.prefix(checkpoint))
-    yield reader.tensor(name), tf_value(checkpoints.tf_reader(checkpoint), name)
-    reader.close()
 
 
 def backed_by_file(array: np.ndarray) -> bool:

@@ -47,14 +47,6 @@ CASES = [
 IDS = [f"{ckpt}:{name.removesuffix(TF2)}" for ckpt, name in CASES]
 
 
-@pytest.fixture
-def lazy_and_full(request, checkpoints):
-    checkpoint, name = request.param
-    reader = BundleReader(checkpoints.prefix(checkpoint))
-    yield reader.tensor(name), tf_value(checkpoints.tf_reader(checkpoint), name)
-    reader.close()
-
-
 def run(tensor: LazyTensor, chunk_elements: int):
     """(progress values, Statistics) of one run of iter_statistics."""
     generator = iter_statistics(tensor, chunk_elements)
