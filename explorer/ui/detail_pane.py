@@ -11,6 +11,7 @@ from explorer.core.dtypes import display_name as dtype_display_name
 from explorer.core.errors import CheckpointError, UnsupportedDtypeError
 from explorer.core.formatting import human_bytes, shape_text
 from explorer.core.tensor import LazyTensor
+from explorer.ui.checksum_bar import ChecksumBar
 from explorer.ui.heatmap_panel import HeatmapPanel
 from explorer.ui.log_view import ERROR
 from explorer.ui.statistics_panel import StatisticsPanel
@@ -88,6 +89,8 @@ class DetailPane(QWidget):
         super().__init__(parent)
         self.setObjectName("tensorView")
         self.metadata = MetadataGrid()
+        self.checksum = ChecksumBar()
+        self.checksum.sig_log.connect(self.sig_log)
         self.values = ValueTablePanel()
         self.statistics = StatisticsPanel()
         self.heatmap = HeatmapPanel()
@@ -100,11 +103,14 @@ class DetailPane(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.metadata)
+        layout.addWidget(self.checksum)
         layout.addWidget(self.tabs, 1)
         self.show_node(None, None)
 
     def show_node(self, checkpoint: Checkpoint | None, node: VariableNode | None) -> None:
         """Describe `node` of `checkpoint`: a variable, a scope, or nothing selected."""
+        key = node.info.name if checkpoint and node and node.info else None
+        self.checksum.show_variable(checkpoint.reader if key else None, key or "")
         if checkpoint is None or node is None:
             self.metadata.show_fields("No variable selected", {})
             self._show_tensor(None, "Select a variable in the tree.")
@@ -129,11 +135,14 @@ class DetailPane(QWidget):
             else:
                 self._show_tensor(tensor)
 
+    def _panels(self) -> tuple:
+        return (self.checksum, self.values, self.statistics, self.heatmap)
+
     def has_pending(self) -> bool:
-        return any(p.has_pending() for p in (self.values, self.statistics, self.heatmap))
+        return any(panel.has_pending() for panel in self._panels())
 
     def shutdown(self) -> None:
-        for panel in (self.values, self.statistics, self.heatmap):
+        for panel in self._panels():
             panel.shutdown()
 
     def _show_tensor(self, tensor: LazyTensor | None, message: str = "") -> None:
