@@ -72,6 +72,32 @@ def test_unreadable_index(saver_copy):
         index.chmod(0o644)
 
 
+def test_unreadable_index_even_as_root(saver_copy, monkeypatch):
+    """The same refusal as above, with the permission error raised by the OS call itself."""
+    index = Path(f"{saver_copy}.index")
+    real_read_bytes = Path.read_bytes
+
+    def denied(path: Path) -> bytes:
+        if path == index:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    assert "cannot be read: permission denied" in refuse(index)
+
+
+def test_unreadable_data_shard_even_as_root(saver_copy, monkeypatch):
+    reader = BundleReader(saver_copy)
+    name = next(v.name for v in reader.variables if v.size)
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(np, "memmap", denied)
+    with pytest.raises(CheckpointError, match=f"{saver_copy.name}{DATA} cannot be read"):
+        reader.read(name)
+
+
 # Damaged indexes
 
 
