@@ -52,12 +52,40 @@ def missing_xcb_libraries() -> list[str]:
     return sorted(missing)
 
 
+def x_display_reachable(display: str) -> bool | None:
+    """Whether an X server answers at `display`; None when libxcb itself cannot be loaded."""
+    name = ctypes.util.find_library("xcb")
+    if name is None:
+        return None
+    try:
+        xcb = ctypes.CDLL(name)
+    except OSError:
+        return None
+    xcb.xcb_connect.restype = ctypes.c_void_p
+    xcb.xcb_connect.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
+    xcb.xcb_connection_has_error.argtypes = [ctypes.c_void_p]
+    xcb.xcb_disconnect.argtypes = [ctypes.c_void_p]
+    connection = xcb.xcb_connect(display.encode(), None)
+    try:
+        return xcb.xcb_connection_has_error(connection) == 0
+    finally:
+        xcb.xcb_disconnect(connection)
+
+
 def display_problem() -> str | None:
     """One sentence saying why no window can open here, or None when it can."""
     platform = os.environ.get("QT_QPA_PLATFORM", "")
-    if not sys.platform.startswith("linux") or platform not in ("", "xcb"):
+    if not sys.platform.startswith("linux"):
         return None
-    if not os.environ.get("DISPLAY"):
+    if platform.startswith("wayland") and not os.environ.get("WAYLAND_DISPLAY"):
+        return (
+            f"explorer: QT_QPA_PLATFORM is {platform} but WAYLAND_DISPLAY is not set; "
+            f"{INSPECT_HINT}."
+        )
+    if platform not in ("", "xcb"):
+        return None
+    display = os.environ.get("DISPLAY", "")
+    if not display:
         if os.environ.get("WAYLAND_DISPLAY") and not platform:
             return None
         return f"explorer: no display is available (DISPLAY is not set); {INSPECT_HINT}."
@@ -69,4 +97,6 @@ def display_problem() -> str | None:
             f"({', '.join(missing)}); install them with `sudo apt-get install {packages}`, "
             f"or {INSPECT_HINT}."
         )
+    if x_display_reachable(display) is False:
+        return f"explorer: the X display {display} does not answer; {INSPECT_HINT}."
     return None

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -184,6 +186,38 @@ def test_missing_xcb_libraries_are_named_with_their_packages(monkeypatch) -> Non
     problem = display.display_problem()
     assert problem is not None
     assert "sudo apt-get install libxcb-cursor0 libxcb-icccm4" in problem
+
+
+def test_unreachable_x_display_is_one_sentence(monkeypatch) -> None:
+    monkeypatch.setenv("DISPLAY", ":987")  # a real connection attempt to a display nobody runs
+    monkeypatch.delenv("QT_QPA_PLATFORM", raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    if display.x_display_reachable(":987") is None:
+        pytest.skip("libxcb is not installed, so the connection cannot be tried")
+    assert display.display_problem() == (
+        f"explorer: the X display :987 does not answer; {display.INSPECT_HINT}."
+    )
+
+
+@pytest.mark.skipif(shutil.which("Xvfb") is None, reason="Xvfb is not installed")
+def test_live_x_display_is_reachable() -> None:
+    server = subprocess.Popen(["Xvfb", ":986", "-screen", "0", "640x480x24"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 10
+        while not display.x_display_reachable(":986") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert display.x_display_reachable(":986") is True
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_wayland_without_its_display_is_one_sentence(monkeypatch) -> None:
+    monkeypatch.setenv("QT_QPA_PLATFORM", "wayland")
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert "WAYLAND_DISPLAY is not set" in (display.display_problem() or "")
 
 
 def test_offscreen_platform_needs_no_display(monkeypatch) -> None:
