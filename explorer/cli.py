@@ -15,11 +15,13 @@ from pathlib import Path
 import numpy as np
 
 from explorer.core.checkpoint import Checkpoint, display_name, open_checkpoint
+from explorer.core.dtypes import display_name as dtype_display_name
 from explorer.core.errors import CheckpointError, UnsupportedDtypeError
 from explorer.core.formatting import human_bytes, parse_slice, shape_text
 
 SUBCOMMANDS = ("inspect",)
 EXIT_BAD_INPUT = 2
+PREVIEW_ELEMENTS = 1000  # printed without --slice; the rest is left unread
 
 
 class UsageError(Exception):
@@ -63,8 +65,8 @@ def _print_table(checkpoint: Checkpoint) -> None:
     if len(location.checkpoints) > 1:
         print("steps: " + ", ".join(p.name for p in location.checkpoints))
     rows = [
-        (display_name(v.name), v.dtype_name if v.tf_dtype != 7 else "string",
-         shape_text(v.shape), human_bytes(v.nbytes))
+        (display_name(v.name), dtype_display_name(v.tf_dtype), shape_text(v.shape),
+         human_bytes(v.nbytes))
         for v in checkpoint.variables
     ]  # fmt: skip
     header = ("NAME", "DTYPE", "SHAPE", "SIZE")
@@ -102,9 +104,23 @@ def _read(checkpoint: Checkpoint, name: str, key: tuple[object, ...]) -> np.ndar
         ) from None
 
 
+def preview_key(shape: tuple[int, ...], budget: int = PREVIEW_ELEMENTS) -> tuple[slice, ...]:
+    """The leading corner of a tensor with at most `budget` elements, whole rows first."""
+    key: list[slice] = []
+    for dim in reversed(shape):
+        take = min(dim, max(1, budget))
+        key.insert(0, slice(0, take))
+        budget //= max(take, 1)
+    return tuple(key)
+
+
 def _tensor(checkpoint: Checkpoint, args: argparse.Namespace) -> None:
     name = _resolve_name(checkpoint, args.tensor)
+    info = checkpoint.reader.info(name)
     key: tuple[object, ...] = (Ellipsis,)
+    preview = args.slice is None and not args.out and info.size > PREVIEW_ELEMENTS
+    if preview:
+        key = preview_key(info.shape)
     if args.slice is not None:
         try:
             key = parse_slice(args.slice)
@@ -115,18 +131,22 @@ def _tensor(checkpoint: Checkpoint, args: argparse.Namespace) -> None:
     if args.verify:
         checkpoint.reader.verify(name)
     value = _read(checkpoint, name, key)
+    dtype = dtype_display_name(info.tf_dtype)
     if args.out:
         out = Path(args.out)
+        out = out if out.suffix == ".npy" else Path(f"{out}.npy")  # where np.save writes it
         try:
             np.save(out, value, allow_pickle=value.dtype == object)
         except OSError as exc:
             raise CheckpointError(f"{out} cannot be written: {exc.strerror or exc}.") from None
-        print(f"wrote {shape_text(value.shape)} {value.dtype} to {out}")
+        print(f"wrote {shape_text(value.shape)} {dtype} to {out}")
         return
-    info = checkpoint.reader.info(name)
-    print(f"{display_name(name)}  {info.dtype_name}  {shape_text(info.shape)}")
-    with np.printoptions(threshold=2000, linewidth=100):
+    print(f"{display_name(name)}  {dtype}  {shape_text(info.shape)}")
+    with np.printoptions(threshold=2 * PREVIEW_ELEMENTS, linewidth=100):
         print(value)
+    if preview:
+        corner = ", ".join(f":{item.stop}" for item in key)  # type: ignore[union-attr]
+        print(f"(the first [{corner}] of {info.size:,} values; use --slice or --out for more)")
 
 
 def _inspect(argv: list[str]) -> int:

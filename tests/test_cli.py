@@ -246,3 +246,32 @@ def test_variant_tensor_goes_through_tensorflow_quietly(tmp_path) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith(f"explorer: TensorFlow cannot read '{name}'")
     assert result.stderr.count("\n") == 1, result.stderr
+
+
+def test_big_tensor_prints_a_preview_not_everything(capsys, samples_dir) -> None:
+    path = samples_dir / "tf1_sparse_placeholder"
+    code, out, _ = run_cli(capsys, str(path), "--tensor", "embedding")
+    assert code == 0
+    assert out.splitlines()[-1] == (
+        "(the first [:125, :8] of 8,000 values; use --slice or --out for more)"
+    )
+    assert cli.preview_key((2_000_000, 64)) == (slice(0, 15), slice(0, 64))
+    assert cli.preview_key((1, 10**9)) == (slice(0, 1), slice(0, 1000))
+    assert cli.preview_key((7,)) == (slice(0, 7),)
+
+
+def test_out_names_the_file_numpy_wrote(capsys, tmp_path, samples_dir) -> None:
+    path = samples_dir / "custom_sparse_triplet"
+    argv = [str(path), "--tensor", "dense/bias", "--out", str(tmp_path / "b")]
+    code, out, _ = run_cli(capsys, *argv)
+    assert code == 0
+    assert out.strip() == f"wrote [4] float32 to {tmp_path / 'b.npy'}"
+    assert (tmp_path / "b.npy").is_file()
+
+
+def test_strings_are_called_strings(capsys, samples_dir) -> None:
+    path = samples_dir / "tf2_object_checkpoint"
+    _, out, _ = run_cli(capsys, str(path), "--tensor", "_CHECKPOINTABLE_OBJECT_GRAPH")
+    assert out.startswith("_CHECKPOINTABLE_OBJECT_GRAPH  string  []")
+    _, table, _ = run_cli(capsys, str(path))
+    assert "_CHECKPOINTABLE_OBJECT_GRAPH  string" in table

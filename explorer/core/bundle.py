@@ -19,7 +19,7 @@ from explorer.core import dtypes
 from explorer.core.entries import BundleEntry, BundleHeader, parse_entry, parse_header
 from explorer.core.errors import CheckpointError, UnsupportedDtypeError
 from explorer.core.slices import extent_bounds, slice_key, slice_shape
-from explorer.core.strings import decode_strings, string_crc32c
+from explorer.core.strings import StringArray
 from explorer.core.table import Table, TableError
 from explorer.core.tensor import LazyTensor, Part
 from explorer.core.wire import WireError
@@ -264,14 +264,17 @@ class BundleReader:
     def _loader(self, name: str, entry: BundleEntry, shape: tuple[int, ...] | None = None):
         shape = entry.shape if shape is None else shape
         dtype = dtypes.numpy_dtype(entry.dtype)
+        strings: list[StringArray] = []  # indexed once, on first use
 
-        def load() -> np.ndarray:
+        def load() -> np.ndarray | StringArray:
             raw = self._raw(entry)
-            if dtype is None:
+            if dtype is not None:
+                stored = dtype.newbyteorder(">") if self.header.big_endian else dtype
+                return raw.view(stored).reshape(shape)
+            if not strings:
                 shard = data_shard_path(self.prefix, entry.shard_id, self.header.num_shards)
-                return decode_strings(raw, math.prod(shape), f"'{name}' in {shard}").reshape(shape)
-            stored = dtype.newbyteorder(">") if self.header.big_endian else dtype
-            return raw.view(stored).reshape(shape)
+                strings.append(StringArray(raw, shape, f"'{name}' in {shard}"))
+            return strings[0]
 
         return load
 
@@ -287,7 +290,7 @@ class BundleReader:
         for part in stored:
             raw = self._raw(part)
             if part.dtype == dtypes.DT_STRING:
-                crc = string_crc32c(raw, math.prod(part.shape))
+                crc = StringArray(raw, part.shape, f"'{name}'").crc32c()
             else:
                 crc = 0
                 for start in range(0, raw.size, CRC_CHUNK):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from explorer.core.slices import normalize_key, overlap
+from explorer.core.strings import StringArray
 
 Bounds = tuple[tuple[int, int], ...]
 
@@ -18,7 +19,7 @@ class Part:
     """One stored region of a tensor: where it sits in the full tensor and how to map it."""
 
     bounds: Bounds
-    load: Callable[[], np.ndarray]
+    load: Callable[[], np.ndarray | StringArray]
 
 
 class LazyTensor:
@@ -62,13 +63,19 @@ class LazyTensor:
                 out[target] = part.load()[source]
         return out
 
+    def prepare(self) -> None:
+        """Do the one-off work before reads (indexing string offsets); slow for big strings."""
+        for part in self._parts:
+            part.load()
+
     def chunks(self, max_elements: int = 1 << 22) -> Iterator[np.ndarray]:
         """Yield the tensor flattened in C order, a bounded number of elements at a time."""
         if self.ndim == 0:
             yield self[()].reshape(-1)
             return
-        if len(self._parts) == 1 and self._covers_all(self._parts[0]):
-            flat = self._parts[0].load().reshape(-1)
+        whole = self._parts[0].load() if len(self._parts) == 1 else None
+        if isinstance(whole, np.ndarray) and self._covers_all(self._parts[0]):
+            flat = whole.reshape(-1)
             for start in range(0, flat.size, max_elements):
                 yield np.asarray(flat[start : start + max_elements], dtype=self.dtype)
             return

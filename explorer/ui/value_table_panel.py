@@ -28,9 +28,10 @@ MAX_FITTED_COLUMNS = 50
 MAX_COLUMN_WIDTH = 400
 
 
-def read_all(tensor: LazyTensor) -> np.ndarray:
-    """Decode a whole string tensor (each stored part decodes at once anyway)."""
-    return tensor[...]
+def index_strings(tensor: LazyTensor) -> LazyTensor:
+    """Find where every string of the tensor starts (one pass); pages then read only theirs."""
+    tensor.prepare()
+    return tensor
 
 
 class ValueTablePanel(QWidget):
@@ -42,7 +43,7 @@ class ValueTablePanel(QWidget):
         self._shape: tuple[int, ...] = ()
         self._indices: list[int] = []
         self._jobs = JobSlot(self)
-        self._jobs.sig_done.connect(self._on_strings_read)
+        self._jobs.sig_done.connect(self._show_array)
         self._jobs.sig_failed.connect(self._on_failed)
 
         self.model = ArrayTableModel(self)
@@ -96,8 +97,8 @@ class ValueTablePanel(QWidget):
         if tensor is None:
             self._show_message(message)
         elif tensor.dtype.kind == "O":
-            self._show_message(f"Reading the strings of {display_name(tensor.name)}…")
-            self._jobs.start(read_all, tensor)
+            self._show_message(f"Indexing the strings of {display_name(tensor.name)}…")
+            self._jobs.start(index_strings, tensor)
         else:
             self._show_array(tensor)
 
@@ -194,9 +195,6 @@ class ValueTablePanel(QWidget):
     def _on_scrolled_right(self, value: int) -> None:
         if value == self.table.horizontalScrollBar().maximum():
             self.model.fetch_more_columns()
-
-    def _on_strings_read(self, values: np.ndarray) -> None:
-        self._show_array(values)
 
     def _on_failed(self, failure: JobFailure) -> None:
         self._show_message(f"The values could not be read: {failure.error}")

@@ -8,6 +8,8 @@ import tracemalloc
 import numpy as np
 import pytest
 
+from explorer.core.bundle import BundleReader
+
 from .tf_oracle import assert_identical
 
 TF2 = "/.ATTRIBUTES/VARIABLE_VALUE"
@@ -203,3 +205,31 @@ def test_reading_one_row_does_not_copy_the_whole_tensor(lazy_and_full):
         tracemalloc.stop()
     assert_identical(row, full[-7])
     assert peak < whole // 10
+
+
+@pytest.fixture(scope="module")
+def many_strings(tf, tmp_path_factory):
+    """A 300,000-string tensor (lengths of 1 and 2 varint bytes) and TensorFlow's value of it."""
+    values = np.array([b"s%d" % i * (1 + i % 50) for i in range(300_000)], dtype=object)
+    prefix = tmp_path_factory.mktemp("strings") / "ckpt"
+    tf.raw_ops.SaveV2(prefix=str(prefix), tensor_names=["vocab"], shape_and_slices=[""],
+                      tensors=[tf.constant(values.reshape(600, 500))])  # fmt: skip
+    return prefix, tf.train.load_checkpoint(str(prefix)).get_tensor("vocab")
+
+
+def test_string_pages_decode_only_their_strings(many_strings):
+    prefix, full = many_strings
+    lazy = BundleReader(prefix).tensor("vocab")
+    lazy.prepare()  # the one-off offsets index: 8 bytes a string
+    tracemalloc.start()
+    try:
+        page = lazy[250:506, 7:53:2]  # what a table page shows: 256 rows, 23 columns
+        corner = lazy[-1, -1]
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert page.tolist() == full[250:506, 7:53:2].tolist()
+    assert corner.item() == full[-1, -1]
+    whole = sum(len(value) for value in full.reshape(-1))  # what decoding them all would copy
+    assert peak < whole // 10, (peak, whole)
+    assert np.concatenate(list(lazy.chunks(70_001))).tolist() == full.reshape(-1).tolist()
