@@ -22,10 +22,11 @@ from pathlib import Path
 
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "checkpoint-explorer"
 BENCH = CACHE / "bench"
-EMBEDDING = BENCH / "embedding" / "ckpt"
-MANY = BENCH / "many" / "ckpt"
 ROWS, COLS, ROW = 2_000_000, 64, 1_234_567
 NUM_VARIABLES = 20_000
+# The parameters name the cache, so changing one makes new checkpoints instead of reusing old.
+EMBEDDING = BENCH / f"embedding-{ROWS}x{COLS}" / "ckpt"
+MANY = BENCH / f"many-{NUM_VARIABLES}" / "ckpt"
 PYTHON = sys.executable
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"}
 

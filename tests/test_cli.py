@@ -275,3 +275,13 @@ def test_strings_are_called_strings(capsys, samples_dir) -> None:
     assert out.startswith("_CHECKPOINTABLE_OBJECT_GRAPH  string  []")
     _, table, _ = run_cli(capsys, str(path))
     assert "_CHECKPOINTABLE_OBJECT_GRAPH  string" in table
+
+
+def test_stale_state_file_note_goes_to_stderr(capsys, tmp_path, samples_dir) -> None:
+    for source in (samples_dir / "tf1_sparse_placeholder").iterdir():
+        (tmp_path / source.name).write_bytes(source.read_bytes())
+    (tmp_path / "checkpoint").write_text('model_checkpoint_path: "/elsewhere/model.ckpt-1"\n')
+    code, out, err = run_cli(capsys, str(tmp_path), "--json")
+    assert code == 0
+    assert json.loads(out)["prefix"] == str(tmp_path / "model.ckpt-1")
+    assert err.startswith("explorer: ") and "/elsewhere/model.ckpt-1, which does not exist" in err

@@ -259,7 +259,25 @@ class BundleReader:
         return self._maps[shard_id]
 
     def _raw(self, entry: BundleEntry) -> np.ndarray:
+        self._check_unchanged(entry)
         return self._shard_map(entry.shard_id)[entry.offset : entry.offset + entry.size]
+
+    def _check_unchanged(self, entry: BundleEntry) -> None:
+        """Refuse to touch mapped bytes a file no longer has: that would be a SIGBUS, not an error.
+
+        One stat per read; it narrows, not closes, the window for a file cut while we read.
+        """
+        path = data_shard_path(self.prefix, entry.shard_id, self.header.num_shards)
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            reason = exc.strerror or exc
+            raise CheckpointError(f"{path} cannot be read any more: {reason}.") from None
+        if size < entry.offset + entry.size:
+            raise CheckpointError(
+                f"{path} has shrunk to {size} bytes since it was opened (it is being rewritten "
+                "or was cut short); open the checkpoint again."
+            )
 
     def _loader(self, name: str, entry: BundleEntry, shape: tuple[int, ...] | None = None):
         shape = entry.shape if shape is None else shape

@@ -6,6 +6,7 @@ state file, a SavedModel directory, its `saved_model.pb`, or its `variables/` di
 
 from __future__ import annotations
 
+import codecs
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
@@ -16,7 +17,15 @@ STATE_FILE = "checkpoint"
 SAVED_MODEL_FILES = ("saved_model.pb", "saved_model.pbtxt")
 _DATA_SUFFIX = re.compile(r"\.data-\d{5}-of-\d{5}$")
 _STEP = re.compile(r"-(\d+)$")
-_STATE_LINE = re.compile(r'^\s*(model_checkpoint_path|all_model_checkpoint_paths):\s*"(.*)"\s*$')
+_STATE_LINE = re.compile(
+    r'^\s*(model_checkpoint_path|all_model_checkpoint_paths):\s*"((?:[^"\\]|\\.)*)"\s*$'
+)
+
+
+def _unescape(text: str) -> str:
+    """Undo protobuf text-format escaping (\\", \\\\, and octal bytes for non-ASCII names)."""
+    raw = codecs.escape_decode(text.encode("utf-8"))[0]
+    return raw.decode("utf-8", "surrogateescape")
 
 
 @dataclass
@@ -95,7 +104,7 @@ def read_state_file(directory: Path, prefixes: list[Path], notes: list[str]) -> 
     for line in text.splitlines():
         match = _STATE_LINE.match(line)
         if match and match.group(1) == "model_checkpoint_path":
-            named = match.group(2)
+            named = _unescape(match.group(2))
     if named is None:
         notes.append(f"{state} names no checkpoint; using the newest step.")
         return None

@@ -68,15 +68,3 @@ def iter_fields(buf: bytes | memoryview) -> Iterator[tuple[int, int, int | bytes
         else:
             raise WireError(f"unknown wire type {wire_type}")
         yield field, wire_type, value
-
-
-def packed_or_single_varints(wire_type: int, value: int | bytes) -> list[int]:
-    """Values of a repeated varint field, whether it was written packed or one by one."""
-    if wire_type == VARINT:
-        return [value]  # type: ignore[list-item]
-    out = []
-    pos = 0
-    while pos < len(value):  # type: ignore[arg-type]
-        item, pos = read_varint(value, pos)  # type: ignore[arg-type]
-        out.append(item)
-    return out

@@ -141,7 +141,8 @@ class CheckpointTab(QWidget):
         return self._jobs.has_pending() or self.detail.has_pending()
 
     def shutdown(self) -> None:
-        """Stop background jobs and release the checkpoint's files."""
+        """Stop background jobs and drop the reader's file mappings (arrays still shown keep
+        theirs until they are replaced)."""
         self._jobs.cancel()
         self.detail.shutdown()
         if self.checkpoint is not None:

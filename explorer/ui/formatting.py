@@ -28,6 +28,16 @@ def bytes_text(value: bytes, limit: int = MAX_CELL_CHARS) -> str:
     return _elide(repr(decoded) if readable else repr(value), limit)
 
 
+def kind_of_values(dtype: np.dtype) -> str:
+    """How a dtype is named to people: strings are "string", not numpy's "object"."""
+    return "string" if dtype.kind == "O" else str(dtype)
+
+
+def count_text(count: int, noun: str) -> str:
+    """1 -> "1 element", 1234 -> "1,234 elements"."""
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
+
+
 def value_text(value: object, limit: int = MAX_CELL_CHARS) -> str:
     """One tensor element; numpy's str() is the shortest text that reads back the same value."""
     if isinstance(value, bytes):

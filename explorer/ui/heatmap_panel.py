@@ -16,6 +16,7 @@ from explorer.core.checkpoint import display_name
 from explorer.core.formatting import shape_text
 from explorer.core.stats import is_numeric
 from explorer.core.tensor import LazyTensor
+from explorer.ui.formatting import kind_of_values
 from explorer.ui.job_progress import JobProgress
 from explorer.ui.jobs import JobFailure, JobSlot
 from explorer.ui.log_view import ERROR, INFO
@@ -116,7 +117,7 @@ class HeatmapPanel(QWidget):
         elif tensor.ndim != 2:
             self.status.setText(f"Heat maps are drawn for 2-D tensors, not {tensor.ndim}-D ones.")
         elif not is_numeric(tensor.dtype):
-            self.status.setText(f"{tensor.dtype} values have no heat map.")
+            self.status.setText(f"{kind_of_values(tensor.dtype)} values have no heat map.")
         elif tensor.size == 0:
             self.status.setText(f"The tensor is empty (shape {shape_text(tensor.shape)}).")
         else:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 from explorer.core.checkpoint import display_name
 from explorer.core.stats import Statistics, is_numeric, iter_statistics
 from explorer.core.tensor import LazyTensor
-from explorer.ui.formatting import number_text
+from explorer.ui.formatting import count_text, kind_of_values, number_text
 from explorer.ui.job_progress import JobProgress
 from explorer.ui.jobs import JobFailure, JobSlot
 from explorer.ui.log_view import ERROR, INFO
@@ -92,7 +92,7 @@ class StatisticsPanel(QWidget):
             self.status.setText(message)
         elif not is_numeric(tensor.dtype):
             self._tensor = None
-            self.status.setText(f"{tensor.dtype} values have no statistics.")
+            self.status.setText(f"{kind_of_values(tensor.dtype)} values have no statistics.")
         elif tensor.size > AUTO_LIMIT:
             self.status.setText(f"{tensor.size:,} elements: press Compute to read them all.")
             self.compute_button.setVisible(True)
@@ -129,7 +129,7 @@ class StatisticsPanel(QWidget):
         seconds = time.perf_counter() - self._started
         self.sig_log.emit(INFO, f"Statistics of '{self._name()}' computed in {seconds:.2f} s.")
         magnitude = " (min, max, mean and std of magnitudes)" if statistics.of_magnitude else ""
-        self.status.setText(f"{statistics.count:,} elements{magnitude}.")
+        self.status.setText(f"{count_text(statistics.count, 'element')}{magnitude}.")
         self._show(statistics)
 
     def _on_failed(self, failure: JobFailure) -> None:

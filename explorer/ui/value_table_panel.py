@@ -170,7 +170,8 @@ class ValueTablePanel(QWidget):
         self.index_boxes = {}
         for axis in fixed:
             box = QSpinBox()
-            box.setRange(0, max(self._shape[axis] - 1, 0))
+            box.setKeyboardTracking(False)  # one re-slice per committed index, not per keystroke
+            box.setRange(0, min(max(self._shape[axis] - 1, 0), 2**31 - 1))  # QSpinBox is int32
             box.setValue(self._indices[axis])
             box.setPrefix(f"axis {axis} = ")
             box.valueChanged.connect(lambda value, axis=axis: self._on_index_changed(axis, value))

@@ -98,6 +98,18 @@ def test_unreadable_data_shard_even_as_root(saver_copy, monkeypatch):
         reader.read(name)
 
 
+def test_shard_cut_short_after_opening_is_an_error_not_a_crash(checkpoints, tmp_path):
+    """Mapped bytes past a file's new end raise SIGBUS; the reader must refuse first."""
+    prefix = copy_of(checkpoints.prefix("tf1_partitioned"), tmp_path)
+    reader = BundleReader(prefix)
+    name = max(reader.variables, key=lambda v: v.nbytes).name
+    reader.read(name, 0)  # the shard is now mapped
+    shard = Path(f"{prefix}{DATA}")
+    os.truncate(shard, 64)
+    with pytest.raises(CheckpointError, match="has shrunk to 64 bytes since it was opened"):
+        reader.read(name, -1)
+
+
 # Damaged indexes
 
 

@@ -232,3 +232,24 @@ def test_data_files_name_the_shards_a_variable_lives_in(checkpoints) -> None:
     assert all(
         path.is_file() for path in sliced.data_files("module/small/.ATTRIBUTES/VARIABLE_VALUE")
     )
+
+
+def test_state_file_escapes_are_undone_as_tensorflow_does(tf, tmp_path) -> None:
+    name = 'mödel "naïve" run.ckpt'  # TensorFlow's own lookup globs, so no backslash here
+    checkpoint = tf.train.Checkpoint(v=tf.Variable(1.0))
+    manager = tf.train.CheckpointManager(checkpoint, str(tmp_path), 5, checkpoint_name=name)
+    manager.save(checkpoint_number=9)
+    manager.save(checkpoint_number=3)  # the state file now names step 3, not the newest (9)
+    assert '\\"naïve\\"' in (tmp_path / "checkpoint").read_text()  # TensorFlow escaped it
+    assert locate(tmp_path).prefix == Path(tf.train.latest_checkpoint(str(tmp_path)))
+    assert locate(tmp_path).prefix.name == f"{name}-3"
+
+
+def test_state_file_backslashes_and_octal_bytes_are_unescaped(tmp_path, samples_dir) -> None:
+    for source in (samples_dir / "custom_sparse_triplet").iterdir():
+        if source.name != "checkpoint":
+            target = tmp_path / source.name.replace("model", "m\\odé")
+            target.write_bytes(source.read_bytes())
+    (tmp_path / "decoy.ckpt-999.index").write_bytes(b"")  # newest by step, not named
+    (tmp_path / "checkpoint").write_text('model_checkpoint_path: "m\\\\od\\303\\251.ckpt-100"\n')
+    assert locate(tmp_path).prefix == tmp_path / "m\\odé.ckpt-100"

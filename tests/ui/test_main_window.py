@@ -261,3 +261,15 @@ def test_run_gui_opens_each_path_in_a_tab_and_remembers_it(tmp_path, samples_dir
     assert done.stdout.strip() == "['custom_sparse_triplet', 'tf2_object_checkpoint'] False"
     config = (tmp_path / "checkpoint-explorer" / "Checkpoint Explorer.conf").read_text()
     assert all(path in config for path in paths)
+
+
+def test_stale_state_file_is_resolved_and_the_log_says_so(gui, window, samples_dir, tmp_path):
+    shutil.copytree(samples_dir / "tf1_sparse_placeholder", tmp_path / "run")
+    (tmp_path / "run" / "checkpoint").write_text(
+        'model_checkpoint_path: "/home/someone/old/run/model.ckpt-2"\n'
+    )
+    tab = gui.open(tmp_path / "run")
+    assert tab.checkpoint.prefix == tmp_path / "run" / "model.ckpt-2"
+    assert tab.steps_box.currentText().startswith("2")
+    log = window.log_view.toPlainText()
+    assert "/home/someone/old/run/model.ckpt-2, which does not exist; using model.ckpt-2" in log
