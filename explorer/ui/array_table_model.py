@@ -164,7 +164,9 @@ class ArrayTableModel(QAbstractTableModel):
         if value is None:
             return None
         if role == VALUE_ROLE:
-            return value if isinstance(value, bytes) else value.item()
+            # The numpy scalar itself: Qt carries it untouched, while a Python int above
+            # 2**63 (uint64) would overflow Qt's 64-bit signed integer.
+            return value
         tooltip = role == Qt.ItemDataRole.ToolTipRole
         return value_text(value, TOOLTIP_CHARS if tooltip else MAX_CELL_CHARS)
 
