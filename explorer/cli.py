@@ -18,6 +18,7 @@ from explorer.core.checkpoint import Checkpoint, display_name, open_checkpoint
 from explorer.core.dtypes import display_name as dtype_display_name
 from explorer.core.errors import CheckpointError, UnsupportedDtypeError
 from explorer.core.formatting import human_bytes, parse_slice, shape_text
+from explorer.core.sparse import SparseTensor, find_sparse_tensors
 
 SUBCOMMANDS = ("inspect",)
 EXIT_BAD_INPUT = 2
@@ -41,6 +42,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--slice", metavar="INDEX", help='numpy-style index, e.g. "0, :5"')
     parser.add_argument("--out", metavar="FILE.npy", help="save the values to a .npy file")
     parser.add_argument("--verify", action="store_true", help="check crc32c checksums")
+    parser.add_argument("--sparse", metavar="NAME", help="write one sparse tensor (needs --out)")
+    parser.add_argument(
+        "--format", choices=("npz", "scipy"), default="npz",
+        help="with --sparse: indices/values/dense_shape arrays, or a scipy.sparse file (rank 2)",
+    )  # fmt: skip
     return parser
 
 
@@ -54,7 +60,7 @@ def listing(checkpoint: Checkpoint) -> dict[str, object]:
             {"name": v.name, "dtype": v.dtype_name, "shape": list(v.shape), "nbytes": v.nbytes}
             for v in checkpoint.variables
         ],
-        "sparse_tensors": [],
+        "sparse_tensors": [sparse.as_json() for sparse in find_sparse_tensors(checkpoint.reader)],
         "sparse_inputs": [],
     }
 
@@ -75,6 +81,11 @@ def _print_table(checkpoint: Checkpoint) -> None:
         print(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  {row[2]:<{widths[2]}}  {row[3]}")
     total = sum(v.nbytes for v in checkpoint.variables)
     print(f"{len(rows)} variables, {human_bytes(total)}")
+    for sparse in find_sparse_tensors(checkpoint.reader):
+        shape = "?" if sparse.shape is None else shape_text(sparse.shape)
+        nnz = "?" if sparse.nnz is None else f"{sparse.nnz:,}"
+        verdict = "valid" if sparse.valid else " ".join(sparse.problems)
+        print(f"sparse tensor {sparse.name}: {nnz} entries in {shape}; {verdict}")
 
 
 def _resolve_name(checkpoint: Checkpoint, name: str) -> str:
@@ -149,14 +160,69 @@ def _tensor(checkpoint: Checkpoint, args: argparse.Namespace) -> None:
         print(f"(the first [{corner}] of {info.size:,} values; use --slice or --out for more)")
 
 
+def _find_sparse(checkpoint: Checkpoint, name: str) -> SparseTensor:
+    found = find_sparse_tensors(checkpoint.reader)
+    for sparse in found:
+        if sparse.name == name:
+            return sparse
+    known = ", ".join(sparse.name for sparse in found) or "none"
+    raise CheckpointError(
+        f"{checkpoint.prefix} has no sparse tensor named '{name}' (it has: {known})."
+    )
+
+
+def _write_sparse(
+    out: Path, file_format: str, indices: np.ndarray, values: np.ndarray, dense_shape: np.ndarray
+) -> None:
+    """An .npz of the three arrays, or a scipy.sparse COO matrix file (rank 2 only)."""
+    if file_format == "scipy":
+        import scipy.sparse  # only this export needs scipy
+
+        shape = tuple(int(dim) for dim in dense_shape)
+        matrix = scipy.sparse.coo_matrix((values, (indices[:, 0], indices[:, 1])), shape=shape)
+        scipy.sparse.save_npz(out, matrix, compressed=False)
+    else:
+        np.savez(out, indices=indices, values=values, dense_shape=dense_shape)
+
+
+def _export_sparse(checkpoint: Checkpoint, args: argparse.Namespace) -> None:
+    sparse = _find_sparse(checkpoint, args.sparse)
+    if sparse.shape is None or sparse.nnz is None:
+        problems = " ".join(sparse.problems)
+        raise CheckpointError(
+            f"{checkpoint.prefix}: '{sparse.name}' cannot be exported: {problems}"
+        )
+    indices = checkpoint.reader.read(sparse.indices)
+    values = checkpoint.reader.read(sparse.values)
+    dense_shape = checkpoint.reader.read(sparse.dense_shape)
+    out = Path(args.out)
+    out = out if out.suffix == ".npz" else Path(f"{out}.npz")  # where numpy and scipy write it
+    if args.format == "scipy" and (len(sparse.shape) != 2 or not sparse.valid):
+        raise UsageError(
+            f"explorer inspect: --format scipy needs a valid rank-2 sparse tensor, and "
+            f"'{sparse.name}' is not one; use --format npz."
+        )
+    try:
+        _write_sparse(out, args.format, indices, values, dense_shape)
+    except OSError as exc:
+        raise CheckpointError(f"{out} cannot be written: {exc.strerror or exc}.") from None
+    problems = "" if sparse.valid else f" (it has problems: {' '.join(sparse.problems)})"
+    print(f"wrote {sparse.name}: {sparse.nnz:,} entries in {shape_text(sparse.shape)} "
+          f"to {out}{problems}")  # fmt: skip
+
+
 def _inspect(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
-    if (args.slice or args.out) and not args.tensor:
+    if (args.slice or args.out) and not (args.tensor or args.sparse):
         raise UsageError("explorer inspect: --slice and --out go with --tensor NAME.")
+    if args.sparse and not args.out:
+        raise UsageError("explorer inspect: --sparse NAME needs --out FILE.npz.")
     checkpoint = open_checkpoint(args.path)
     for note in checkpoint.location.notes:
         print(f"explorer: {note}", file=sys.stderr)
-    if args.tensor:
+    if args.sparse:
+        _export_sparse(checkpoint, args)
+    elif args.tensor:
         _tensor(checkpoint, args)
     elif args.json:
         json.dump(listing(checkpoint), sys.stdout, indent=1)

@@ -26,6 +26,14 @@ SAMPLE_PREFIXES = {
 }
 
 
+SAMPLE_SPARSE = {
+    "tf1_sparse_placeholder": [],
+    "custom_sparse_triplet": ["sparse_weights"],
+    "tf2_object_checkpoint": ["model/layer"],
+    "savedmodel_sparse": [],
+}
+
+
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     code = cli.main(["inspect", *argv])
     out, err = capsys.readouterr()
@@ -41,7 +49,8 @@ def test_json_listing_matches_tensorflow(capsys, samples_dir: Path, sample: str)
     assert listing["kind"] == kind
     assert listing["prefix"] == str(samples_dir / sample / prefix)
     assert listing["prefix"] in listing["checkpoints"]
-    assert listing["sparse_tensors"] == [] and listing["sparse_inputs"] == []
+    assert [t["name"] for t in listing["sparse_tensors"]] == SAMPLE_SPARSE[sample]
+    assert listing["sparse_inputs"] == []
     reader = tf.train.load_checkpoint(listing["prefix"])
     dtypes = reader.get_variable_to_dtype_map()
     expected = [
@@ -285,3 +294,48 @@ def test_stale_state_file_note_goes_to_stderr(capsys, tmp_path, samples_dir) -> 
     assert code == 0
     assert json.loads(out)["prefix"] == str(tmp_path / "model.ckpt-1")
     assert err.startswith("explorer: ") and "/elsewhere/model.ckpt-1, which does not exist" in err
+
+
+def test_sparse_tensors_in_json(capsys, samples_dir) -> None:
+    _, out, _ = run_cli(capsys, str(samples_dir / "custom_sparse_triplet"), "--json")
+    (sparse,) = json.loads(out)["sparse_tensors"]
+    assert sparse == {
+        "name": "sparse_weights",
+        "indices": "sparse_weights/indices",
+        "values": "sparse_weights/values",
+        "dense_shape": "sparse_weights/dense_shape",
+        "nnz": 40,
+        "shape": [50, 30],
+        "problems": [],
+    }
+
+
+@pytest.mark.parametrize("file_format", ["npz", "scipy"])
+def test_sparse_export_equals_tensorflow(capsys, tmp_path, samples_dir, file_format) -> None:
+    path = samples_dir / "tf2_object_checkpoint"
+    out_file = tmp_path / "layer.npz"
+    code, out, err = run_cli(capsys, str(path), "--sparse", "model/layer", "--out", str(out_file),
+                             "--format", file_format)  # fmt: skip
+    assert code == 0, err
+    assert out.strip() == f"wrote model/layer: 24 entries in [20, 10] to {out_file}"
+    reader = tf.train.load_checkpoint(str(path / "ckpt-2"))
+    member = {role: reader.get_tensor(f"model/layer/{role}/.ATTRIBUTES/VARIABLE_VALUE")
+              for role in ("indices", "values", "dense_shape")}  # fmt: skip
+    expected = tf.sparse.SparseTensor(**member)
+    if file_format == "npz":
+        saved = np.load(out_file)
+        for role, value in member.items():
+            np.testing.assert_array_equal(saved[role], value)
+    else:
+        import scipy.sparse
+
+        dense = scipy.sparse.load_npz(out_file).toarray()
+        np.testing.assert_array_equal(dense, tf.sparse.to_dense(expected).numpy())
+
+
+def test_sparse_export_errors(capsys, tmp_path, samples_dir) -> None:
+    path = str(samples_dir / "custom_sparse_triplet")
+    code, _, err = run_cli(capsys, path, "--sparse", "nope", "--out", str(tmp_path / "x"))
+    assert code == 2 and "has no sparse tensor named 'nope' (it has: sparse_weights)." in err
+    code, _, err = run_cli(capsys, path, "--sparse", "sparse_weights")
+    assert code == 2 and "--sparse NAME needs --out FILE.npz." in err

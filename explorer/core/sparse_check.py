@@ -1,0 +1,137 @@
+"""Checking a sparse tensor's indices against its dense shape, vectorized.
+
+Tens of millions of entries take well under a second: every check is a handful of numpy
+passes over the indices, and order and duplicates come from one linearized key per entry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from explorer.core.formatting import shape_text
+
+EXAMPLES = 3  # offending entries quoted in a problem sentence
+
+
+@dataclass(frozen=True)
+class SparseCheck:
+    """What validation found; `problems` holds one sentence per kind of problem."""
+
+    nnz: int
+    shape: tuple[int, ...]
+    problems: list[str]
+    canonical: bool  # row-major sorted with no duplicates (what tf.sparse ops expect)
+
+
+def _examples(indices: np.ndarray, rows: np.ndarray) -> str:
+    quoted = ", ".join(f"entry {r} at {shape_text(indices[r].tolist())}" for r in rows[:EXAMPLES])
+    return f" (first: {quoted})"
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count:,} {one if count == 1 else many}"
+
+
+def linear_keys(indices: np.ndarray) -> np.ndarray | None:
+    """One int64 per entry ordered like the rows lexicographically, or None if it overflows.
+
+    Offsets from each column's minimum keep negative and out-of-bounds indices ordered, so
+    order and duplicates can be judged before bounds are.
+    """
+    if indices.shape[0] == 0:
+        return np.zeros(0, dtype=np.int64)
+    low = indices.min(axis=0).astype(np.int64)
+    spans = indices.max(axis=0).astype(np.int64) - low + 1
+    if float(np.prod(spans.astype(np.float64))) >= 2.0**63:
+        return None
+    keys = np.zeros(indices.shape[0], dtype=np.int64)
+    for column in range(indices.shape[1]):
+        keys *= spans[column]
+        keys += indices[:, column].astype(np.int64) - low[column]
+    return keys
+
+
+def _order_problems(indices: np.ndarray) -> tuple[list[str], bool]:
+    keys = linear_keys(indices)
+    if keys is None:  # astronomically large spans: compare rows lexicographically instead
+        order = np.lexsort(indices.T[::-1])
+        keys = np.empty(indices.shape[0], dtype=np.int64)
+        keys[order] = np.arange(indices.shape[0])
+        same = np.all(indices[order][1:] == indices[order][:-1], axis=1)
+        keys[order[1:][same]] = keys[order[:-1][same]]
+    steps = np.diff(keys)
+    problems = []
+    backwards = np.flatnonzero(steps < 0)
+    if backwards.size:
+        out_of_order = _plural(backwards.size, "entry is", "entries are")
+        problems.append(
+            f"{out_of_order} out of row-major order{_examples(indices, backwards + 1)}; "
+            "tf.sparse.reorder fixes this."
+        )
+    if backwards.size:  # unsorted: find repeats the slow way, O(n log n)
+        _, firsts = np.unique(keys, return_index=True)
+        later = np.ones(keys.size, dtype=bool)
+        later[firsts] = False
+        duplicates = np.flatnonzero(later)
+    else:
+        duplicates = np.flatnonzero(steps == 0) + 1
+    count = duplicates.size
+    if count:
+        problems.append(
+            f"{_plural(count, 'entry repeats', 'entries repeat')} an earlier index"
+            f"{_examples(indices, duplicates)}."
+        )
+    return problems, not backwards.size and not count
+
+
+def check_sparse(indices: np.ndarray, values_length: int, dense_shape: np.ndarray) -> SparseCheck:
+    """Validate a triplet whose structure already fits (see sparse_detect.structure_problems)."""
+    shape = tuple(int(dim) for dim in dense_shape)
+    problems = []
+    if values_length != indices.shape[0]:
+        problems.append(f"There are {indices.shape[0]:,} index rows but {values_length:,} values.")
+    bad_dims = [axis for axis, dim in enumerate(shape) if dim <= 0]
+    if bad_dims:
+        problems.append(
+            f"The dense shape {shape_text(shape)} has non-positive dimensions "
+            f"(axis {', '.join(map(str, bad_dims))})."
+        )
+    if indices.shape[0]:
+        negative = np.flatnonzero((indices < 0).any(axis=1))
+        if negative.size:
+            has = _plural(negative.size, "entry has", "entries have")
+            problems.append(f"{has} a negative index{_examples(indices, negative)}.")
+        limits = np.asarray(shape, dtype=np.int64)
+        beyond = np.flatnonzero((indices.astype(np.int64, copy=False) >= limits).any(axis=1))
+        if beyond.size:
+            problems.append(
+                f"{_plural(beyond.size, 'entry lies', 'entries lie')} outside the dense shape "
+                f"{shape_text(shape)}{_examples(indices, beyond)}."
+            )
+    order_problems, canonical = _order_problems(indices)
+    problems += order_problems
+    return SparseCheck(int(indices.shape[0]), shape, problems, canonical)
+
+
+@dataclass(frozen=True)
+class AxisCounts:
+    """How many entries each position along one axis holds."""
+
+    axis: int
+    counts: np.ndarray  # length = the axis's size in the dense shape
+
+    @property
+    def summary(self) -> tuple[int, float, int]:
+        """(min, mean, max) entries per position."""
+        if not self.counts.size:
+            return 0, 0.0, 0
+        return int(self.counts.min()), float(self.counts.mean()), int(self.counts.max())
+
+
+def entries_per_position(indices: np.ndarray, shape: tuple[int, ...], axis: int) -> AxisCounts:
+    """Entries per row (axis 0), per column (axis 1), ...; indices outside the shape skipped."""
+    column = indices[:, axis]
+    inside = column[(column >= 0) & (column < shape[axis])]
+    return AxisCounts(axis, np.bincount(inside, minlength=shape[axis]))
