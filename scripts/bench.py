@@ -27,6 +27,7 @@ NUM_VARIABLES = 20_000
 # The parameters name the cache, so changing one makes new checkpoints instead of reusing old.
 EMBEDDING = BENCH / f"embedding-{ROWS}x{COLS}" / "ckpt"
 MANY = BENCH / f"many-{NUM_VARIABLES}" / "ckpt"
+SPARSE = BENCH / "sparse-5000000-of-1000000x100000" / "model.ckpt"
 PYTHON = sys.executable
 ENV = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"}
 
@@ -40,22 +41,29 @@ def make_checkpoints() -> None:
     Runs in a child process: Linux keeps a process's peak RSS across fork and exec, so a
     parent grown by TensorFlow would inflate every figure measured after it.
     """
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     import numpy as np
-    import tensorflow as tf
+    from bench_sparse import make_triplet
 
-    EMBEDDING.parent.mkdir(parents=True, exist_ok=True)
-    MANY.parent.mkdir(parents=True, exist_ok=True)
+    from explorer.engine.tensorflow_import import import_tensorflow
+
+    tf = import_tensorflow()
+    if not Path(f"{SPARSE}.index").exists():
+        make_triplet(SPARSE)
+
     rng = np.random.default_rng(0)
-    emb = rng.standard_normal((ROWS, COLS), dtype=np.float32)
-    tf.raw_ops.SaveV2(prefix=str(EMBEDDING), tensor_names=["emb"], shape_and_slices=[""],
-                      tensors=[emb])  # fmt: skip
-    names, tensors = [], []
-    for i in range(NUM_VARIABLES):
-        names.append(f"tower_{i // 1000}/layer_{i // 50 % 20}/unit_{i}/kernel")
-        tensors.append(np.full((4, 3), i, dtype=np.float32) if i % 2 else np.arange(i % 7 + 1))
-    tf.raw_ops.SaveV2(prefix=str(MANY), tensor_names=names, shape_and_slices=[""] * len(names),
-                      tensors=tensors)  # fmt: skip
+    if not Path(f"{EMBEDDING}.index").exists():
+        EMBEDDING.parent.mkdir(parents=True, exist_ok=True)
+        emb = rng.standard_normal((ROWS, COLS), dtype=np.float32)
+        tf.raw_ops.SaveV2(prefix=str(EMBEDDING), tensor_names=["emb"], shape_and_slices=[""],
+                          tensors=[emb])  # fmt: skip
+    if not Path(f"{MANY}.index").exists():
+        MANY.parent.mkdir(parents=True, exist_ok=True)
+        names, tensors = [], []
+        for i in range(NUM_VARIABLES):
+            names.append(f"tower_{i // 1000}/layer_{i // 50 % 20}/unit_{i}/kernel")
+            tensors.append(np.full((4, 3), i, dtype=np.float32) if i % 2 else np.arange(i % 7 + 1))
+        tf.raw_ops.SaveV2(prefix=str(MANY), tensor_names=names, shape_and_slices=[""] * len(names),
+                          tensors=tensors)  # fmt: skip
 
 
 def run(argv: list[str]) -> tuple[float, float, str]:
@@ -117,12 +125,15 @@ def main() -> int:
     if args.make:
         make_checkpoints()
         return 0
-    if not (Path(f"{EMBEDDING}.index").exists() and Path(f"{MANY}.index").exists()):
+    if not all(Path(f"{p}.index").exists() for p in (EMBEDDING, MANY, SPARSE)):
         print(f"making bench checkpoints in {BENCH} (once) ...", flush=True)
         subprocess.run([PYTHON, __file__, "--make"], check=True, env=ENV)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; warm page cache; "
           f"median of {args.repeat} runs")  # fmt: skip
     print_cli_figures(cli_figures(args.repeat))
+    from bench_sparse import sparse_figures
+
+    sparse_figures(SPARSE, args.repeat)
     if args.gui:
         from bench_gui import gui_figures  # Qt only when asked
 

@@ -8,7 +8,7 @@ each bin is one cell and the image is the exact pattern.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,21 +27,19 @@ class DensityImage:
 
 
 def plane(
-    indices: np.ndarray, axes: tuple[int, int], fixed: Mapping[int, int] | None = None
+    columns: Sequence[np.ndarray], axes: tuple[int, int], fixed: Mapping[int, int] | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Row and column coordinates of the entries on two axes of an N-D sparse tensor.
 
-    Axes in `fixed` keep only the entries at that position; the others are summed over
-    (every entry counts where it projects).
+    `columns` are the index columns (sparse_check.index_columns). Axes in `fixed` keep only
+    the entries at that position; the others are summed over (every entry counts where it
+    projects).
     """
-    keep = None
-    for axis, position in (fixed or {}).items():
-        match = indices[:, axis] == position
-        keep = match if keep is None else keep & match
-    rows, columns = indices[:, axes[0]], indices[:, axes[1]]
-    if keep is not None:
-        rows, columns = rows[keep], columns[keep]
-    return rows, columns
+    rows, cols = columns[axes[0]], columns[axes[1]]
+    if not fixed:
+        return rows, cols
+    keep = np.logical_and.reduce([columns[axis] == position for axis, position in fixed.items()])
+    return rows[keep], cols[keep]
 
 
 def density_image(
@@ -57,10 +55,12 @@ def density_image(
     height, width = max(1, min(height, r1 - r0)), max(1, min(width, c1 - c0))
     if r1 <= r0 or c1 <= c0 or not rows.size:
         return DensityImage(np.zeros((height, width), dtype=np.int64), (r0, r1), (c0, c1))
-    inside = (rows >= r0) & (rows < r1) & (columns >= c0) & (columns < c1)
-    if not inside.all():
+    rows, columns = np.asarray(rows, dtype=np.int64), np.asarray(columns, dtype=np.int64)
+    # Four reductions decide whether the (costlier) mask of entries in view is needed at all.
+    if rows.min() < r0 or rows.max() >= r1 or columns.min() < c0 or columns.max() >= c1:
+        inside = (rows >= r0) & (rows < r1) & (columns >= c0) & (columns < c1)
         rows, columns = rows[inside], columns[inside]
-    bin_rows = (rows.astype(np.int64) - r0) * height // (r1 - r0)
-    bin_columns = (columns.astype(np.int64) - c0) * width // (c1 - c0)
+    bin_rows = (rows - r0) * height // (r1 - r0)
+    bin_columns = (columns - c0) * width // (c1 - c0)
     flat = np.bincount(bin_rows * width + bin_columns, minlength=height * width)
     return DensityImage(flat.reshape(height, width), (r0, r1), (c0, c1))

@@ -7,7 +7,12 @@ import pytest
 
 from explorer.core.bundle import BundleReader
 from explorer.core.sparse import find_sparse_tensors
-from explorer.core.sparse_check import check_sparse, entries_per_position, linear_keys
+from explorer.core.sparse_check import (
+    check_sparse,
+    entries_per_position,
+    index_columns,
+    linear_keys,
+)
 from explorer.core.sparse_density import density_image, plane
 from explorer.core.sparse_detect import split_role
 
@@ -153,15 +158,13 @@ def test_small_views_are_exact_cells():
 
 def test_rank_three_planes_sum_or_fix_other_axes():
     indices = np.array([[0, 0, 1], [1, 2, 0], [1, 2, 3], [0, 1, 1]])
-    rows, cols = plane(indices, (1, 2))  # axis 0 summed over
-    assert sorted(zip(rows.tolist(), cols.tolist(), strict=True)) == [
-        (0, 1),
-        (1, 1),
-        (2, 0),
-        (2, 3),
-    ]
-    rows, cols = plane(indices, (1, 2), fixed={0: 1})
-    assert sorted(zip(rows.tolist(), cols.tolist(), strict=True)) == [(2, 0), (2, 3)]
+    columns = index_columns(indices)
+
+    def cells(rows, cols):
+        return sorted(zip(rows.tolist(), cols.tolist(), strict=True))
+
+    assert cells(*plane(columns, (1, 2))) == [(0, 1), (1, 1), (2, 0), (2, 3)]  # axis 0 summed
+    assert cells(*plane(columns, (1, 2), fixed={0: 1})) == [(2, 0), (2, 3)]
 
 
 def test_entries_per_row_and_column():
