@@ -55,7 +55,7 @@ from explorer.core.sparse_detect import find_triplets
 tracemalloc.start(); start = time.perf_counter()
 reader = BundleReader(sys.argv[1])
 (triplet,) = find_triplets(reader.variables)
-indices = reader.read(triplet.indices)
+indices = reader.tensor(triplet.indices).mapped()
 values = reader.info(triplet.values).shape[0]
 columns = index_columns(indices)
 check = check_sparse(indices, values, reader.read(triplet.dense_shape), columns)

@@ -59,7 +59,9 @@ def examine(reader: BundleReader, triplet: SparseTriplet) -> SparseTensor:
     if found.problems or found.shape is None:
         return found
     try:
-        indices = reader.read(triplet.indices)
+        tensor = reader.tensor(triplet.indices)
+        mapped = tensor.mapped()  # checked in place: no copy of the indices is needed
+        indices = mapped if mapped is not None else tensor[...]
     except CheckpointError as exc:
         found.problems.append(str(exc))
         return found

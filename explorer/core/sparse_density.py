@@ -60,7 +60,15 @@ def density_image(
     if rows.min() < r0 or rows.max() >= r1 or columns.min() < c0 or columns.max() >= c1:
         inside = (rows >= r0) & (rows < r1) & (columns >= c0) & (columns < c1)
         rows, columns = rows[inside], columns[inside]
-    bin_rows = (rows - r0) * height // (r1 - r0)
-    bin_columns = (columns - c0) * width // (c1 - c0)
-    flat = np.bincount(bin_rows * width + bin_columns, minlength=height * width)
+    # In place: each fresh 40 MB temporary of a 5,000,000-entry tensor costs page faults.
+    flat = rows - r0
+    flat *= height
+    flat //= r1 - r0
+    flat *= width
+    bin_columns = columns - c0
+    bin_columns *= width
+    bin_columns //= c1 - c0
+    flat += bin_columns
+    del bin_columns
+    flat = np.bincount(flat, minlength=height * width)
     return DensityImage(flat.reshape(height, width), (r0, r1), (c0, c1))

@@ -63,6 +63,14 @@ class LazyTensor:
                 out[target] = part.load()[source]
         return out
 
+    def mapped(self) -> np.ndarray | None:
+        """The whole tensor as a read-only view of its mapped shard, when it is stored in one
+        numeric piece (else None): passes over it read the file without a copy."""
+        if len(self._parts) != 1 or not self._covers_all(self._parts[0]):
+            return None
+        whole = self._parts[0].load()
+        return whole if isinstance(whole, np.ndarray) and whole.dtype.isnative else None
+
     def prepare(self) -> None:
         """Do the one-off work before reads (indexing string offsets); slow for big strings."""
         for part in self._parts:
