@@ -60,15 +60,23 @@ def density_image(
     if rows.min() < r0 or rows.max() >= r1 or columns.min() < c0 or columns.max() >= c1:
         inside = (rows >= r0) & (rows < r1) & (columns >= c0) & (columns < c1)
         rows, columns = rows[inside], columns[inside]
-    # In place: each fresh 40 MB temporary of a 5,000,000-entry tensor costs page faults.
-    flat = rows - r0
-    flat *= height
-    flat //= r1 - r0
-    flat *= width
-    bin_columns = columns - c0
-    bin_columns *= width
-    bin_columns //= c1 - c0
-    flat += bin_columns
-    del bin_columns
+    if max(r1 - r0, c1 - c0) * max(height, width) >= 2**62:
+        # (index * bins) would overflow int64 (hashed ids near 2**62): float bins, which may
+        # put an entry lying exactly on a bin edge into its neighbour.
+        # (Rounding can also carry the last index to the image's far edge: clamp it back.)
+        flat = np.minimum(((rows - r0) / (r1 - r0) * height).astype(np.int64), height - 1)
+        flat *= width
+        flat += np.minimum(((columns - c0) / (c1 - c0) * width).astype(np.int64), width - 1)
+    else:
+        # In place: each fresh 40 MB temporary of a 5,000,000-entry tensor costs page faults.
+        flat = rows - r0
+        flat *= height
+        flat //= r1 - r0
+        flat *= width
+        bin_columns = columns - c0
+        bin_columns *= width
+        bin_columns //= c1 - c0
+        flat += bin_columns
+        del bin_columns
     flat = np.bincount(flat, minlength=height * width)
     return DensityImage(flat.reshape(height, width), (r0, r1), (c0, c1))

@@ -46,6 +46,8 @@ class RebuildProcess:
             errors="replace",
             env=self._environment(),
         )
+        if self._killed:  # kill() ran while Popen was starting the child: it saw no process
+            self._process.kill()
 
     @staticmethod
     def _environment() -> dict[str, str]:

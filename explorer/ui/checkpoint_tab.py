@@ -1,7 +1,12 @@
-"""One tab per opened checkpoint: loading state, error state, or tree and detail pane."""
+"""One tab per opened checkpoint: loading state, error state, or tree and detail pane.
+
+Sparse tensors are found from metadata while the checkpoint opens and shown at once; their
+indices are validated by a background job afterwards, which then updates their tree items.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Generator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,13 +22,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from explorer.core.bundle import BundleReader
 from explorer.core.checkpoint import Checkpoint, open_checkpoint
 from explorer.core.errors import CheckpointError
 from explorer.core.locate import step_of
+from explorer.core.sparse import SparseTensor, examine
+from explorer.core.sparse_detect import SparseTriplet, find_triplets
 from explorer.ui.detail_pane import DetailPane
+from explorer.ui.formatting import count_text
 from explorer.ui.jobs import JobFailure, JobSlot
 from explorer.ui.log_view import ERROR, INFO, WARNING
-from explorer.ui.variable_nodes import VariableNode, build_tree
+from explorer.ui.sparse_pane import SparseDetailPane
+from explorer.ui.variable_nodes import VariableNode, build_tree, unchecked_sparse
 from explorer.ui.variable_tree_panel import VariableTreePanel
 
 
@@ -31,14 +41,33 @@ from explorer.ui.variable_tree_panel import VariableTreePanel
 class LoadedCheckpoint:
     checkpoint: Checkpoint
     root: VariableNode
+    triplets: list[SparseTriplet]
 
 
 def load_checkpoint(
     path: str, prefix: Path | None, sort_column: int, descending: bool
 ) -> LoadedCheckpoint:
-    """Parse the index and build the sorted tree; runs in a background job."""
+    """Parse the index, find sparse triplets and build the sorted tree; runs in a background job."""
     checkpoint = open_checkpoint(path, prefix=prefix)
-    return LoadedCheckpoint(checkpoint, build_tree(checkpoint.variables, sort_column, descending))
+    triplets = find_triplets(checkpoint.variables)
+    root = build_tree(checkpoint.variables, sort_column, descending, triplets)
+    return LoadedCheckpoint(checkpoint, root, triplets)
+
+
+def check_sparse_tensors(
+    reader: BundleReader, triplets: Sequence[SparseTriplet]
+) -> Generator[float, None, dict[str, SparseTensor]]:
+    """Validate each triplet's indices; the results by indices key. Yields progress."""
+    checked = {}
+    for done, triplet in enumerate(triplets, 1):
+        try:
+            found = examine(reader, triplet)
+        except CheckpointError as exc:  # a damaged dense shape: say so on that item only
+            found = unchecked_sparse(triplet, None)
+            found.problems.append(str(exc))
+        checked[triplet.indices] = found
+        yield done / len(triplets)
+    return checked
 
 
 def failure_sentence(path: str, failure: JobFailure) -> str:
@@ -64,6 +93,9 @@ class CheckpointTab(QWidget):
         self._jobs = JobSlot(self)
         self._jobs.sig_done.connect(self._on_loaded)
         self._jobs.sig_failed.connect(self._on_failed)
+        self._checks = JobSlot(self)
+        self._checks.sig_done.connect(self._on_checked)
+        self._checks.sig_failed.connect(self._on_check_failed)
 
         self.location_label = QLabel()
         self.location_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -99,11 +131,16 @@ class CheckpointTab(QWidget):
 
         self.tree_panel = VariableTreePanel()
         self.detail = DetailPane()
+        self.sparse_pane = SparseDetailPane()
         self.tree_panel.sig_selected.connect(self._on_selected)
         self.detail.sig_log.connect(self.sig_log)
+        self.sparse_pane.sig_log.connect(self.sig_log)
+        self._details = QStackedWidget()
+        self._details.addWidget(self.detail)
+        self._details.addWidget(self.sparse_pane)
         splitter = QSplitter()
         splitter.addWidget(self.tree_panel)
-        splitter.addWidget(self.detail)
+        splitter.addWidget(self._details)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([480, 800])
 
@@ -133,18 +170,29 @@ class CheckpointTab(QWidget):
         """Select the variable stored under raw key `key`; False if the tree does not show it."""
         return self.tree_panel.select_key(key)
 
+    def shown_pane(self) -> QWidget:
+        """The detail pane on display: `detail` for variables and scopes, else `sparse_pane`."""
+        return self._details.currentWidget()
+
+    def select_sparse(self, name: str) -> bool:
+        """Select the sparse tensor named `name`; False if the tree does not show it."""
+        return self.tree_panel.select_sparse(name)
+
     def set_step(self, prefix: Path) -> None:
         """Reopen on another checkpoint prefix of the same directory, keeping the selection."""
         self._load(prefix)
 
     def hasPendingOperations(self) -> bool:  # noqa: N802 - silx's name, which tests look for
-        return self._jobs.has_pending() or self.detail.has_pending()
+        jobs = self._jobs.has_pending() or self._checks.has_pending()
+        return jobs or self.detail.has_pending() or self.sparse_pane.has_pending()
 
     def shutdown(self) -> None:
         """Stop background jobs and drop the reader's file mappings (arrays still shown keep
         theirs until they are replaced)."""
         self._jobs.cancel()
+        self._checks.cancel()
         self.detail.shutdown()
+        self.sparse_pane.shutdown()
         if self.checkpoint is not None:
             self.checkpoint.close()
 
@@ -153,12 +201,15 @@ class CheckpointTab(QWidget):
         self.loading_label.setText(f"Loading {what}…")
         self._stack.setCurrentWidget(self._loading)
         self.steps_box.setEnabled(False)
+        self._checks.cancel()
         self._jobs.start(load_checkpoint, self.path, prefix, *self.tree_panel.sort_order())
 
     def _on_loaded(self, loaded: LoadedCheckpoint) -> None:
         node = self.tree_panel.selected_node()
         keep_key = node.info.name if node is not None and node.info is not None else None
+        keep_sparse = node.sparse.name if node is not None and node.sparse is not None else None
         self.detail.show_node(None, None)
+        self.sparse_pane.show_sparse(None, None)
         if self.checkpoint is not None:
             self.checkpoint.close()
         self.checkpoint = checkpoint = loaded.checkpoint
@@ -174,8 +225,27 @@ class CheckpointTab(QWidget):
         self._fill_steps(location.checkpoints, checkpoint.prefix)
         self._header.setVisible(True)
         self._stack.setCurrentWidget(self._content)
-        self.tree_panel.set_root(loaded.root, keep_key)
+        self.tree_panel.set_root(loaded.root, keep_key, keep_sparse)
+        if loaded.triplets:
+            self._checks.start(check_sparse_tensors, checkpoint.reader, loaded.triplets)
         self.sig_loaded.emit(checkpoint)
+
+    def _on_checked(self, checked: dict[str, SparseTensor]) -> None:
+        self.tree_panel.model.update_sparse(checked)
+        broken = [sparse for sparse in checked.values() if sparse.problems]
+        level = WARNING if broken else INFO
+        with_problems = f", {len(broken)} with problems" if broken else ""
+        self.sig_log.emit(
+            level, f"Checked {count_text(len(checked), 'sparse tensor')}{with_problems}."
+        )
+        for sparse in broken:
+            self.sig_log.emit(WARNING, f"{sparse.name}: " + " ".join(sparse.problems))
+        node = self.tree_panel.selected_node()
+        if node is not None and node.sparse is not None:  # its pane now shows the verdict
+            self.sparse_pane.show_sparse(self.checkpoint, node.sparse, node.sparse_checked)
+
+    def _on_check_failed(self, failure: JobFailure) -> None:
+        self.sig_log.emit(ERROR, f"Checking the sparse tensors failed.\n{failure.traceback}")
 
     def _fill_steps(self, prefixes: list[Path], current: Path) -> None:
         self.steps_box.clear()
@@ -208,4 +278,11 @@ class CheckpointTab(QWidget):
         self.sig_failed.emit(message)
 
     def _on_selected(self, node: VariableNode | None) -> None:
-        self.detail.show_node(self.checkpoint, node)
+        if node is not None and node.sparse is not None:
+            self.detail.show_node(None, None)  # stops its jobs and lets go of its arrays
+            self.sparse_pane.show_sparse(self.checkpoint, node.sparse, node.sparse_checked)
+            self._details.setCurrentWidget(self.sparse_pane)
+        else:
+            self.sparse_pane.show_sparse(None, None)
+            self.detail.show_node(self.checkpoint, node)
+            self._details.setCurrentWidget(self.detail)

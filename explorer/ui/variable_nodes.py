@@ -1,18 +1,22 @@
 """The variable tree as plain Python objects, built from index metadata only.
 
 Names are grouped by scope on "/". A node may be both a variable and a scope: TF1 slots
-(`embedding` and `embedding/Adagrad`) and TF2 slot paths make that common. Building needs no
+(`embedding` and `embedding/Adagrad`) and TF2 slot paths make that common. A sparse tensor
+(three variables found by sparse_detect) is a node at its base name holding its three members
+as children, so `x_indices`, `x_values`, `x_shape` move under a node `x`. Building needs no
 Qt, so it runs in the background job that opens the checkpoint.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from explorer.core.bundle import VariableInfo
 from explorer.core.checkpoint import display_name
+from explorer.core.sparse import SparseTensor
+from explorer.core.sparse_detect import SparseTriplet
 
 NAME, DTYPE, SHAPE, SIZE = range(4)
 COLUMNS = ("Name", "dtype", "Shape", "Size")
@@ -37,6 +41,10 @@ class VariableNode:
     """Variables at or below this node."""
     name_key: tuple = ()
     """natural_key(name), computed once while building (sorting 20,000 names reuses it)."""
+    sparse: SparseTensor | None = None
+    """Set when this node is a sparse tensor; its members are among the children."""
+    sparse_checked: bool = False
+    """Whether `sparse` holds the validation of the indices, not only the structure check."""
 
     @property
     def shown_bytes(self) -> int:
@@ -57,18 +65,29 @@ class VariableNode:
 
     def find(self, key: str) -> VariableNode | None:
         """The node holding the variable stored under the raw key `key`."""
-        node = self
+        node: VariableNode | None = self
         for part in display_name(key).split("/"):
             node = next((child for child in node.children if child.name == part), None)
             if node is None:
-                return None
-        return node if node.info is not None and node.info.name == key else None
+                break
+        if node is not None and node.info is not None and node.info.name == key:
+            return node
+        # Members of sparse tensors sit under the sparse node, not always on their own path.
+        members = (member for sparse in self.sparse_nodes() for member in sparse.children)
+        return next((m for m in members if m.info is not None and m.info.name == key), None)
+
+    def sparse_nodes(self) -> list[VariableNode]:
+        """The sparse tensors at or below this node, depth first."""
+        return [node for node in self.walk() if node.sparse is not None]
 
 
 def build_tree(
-    variables: Iterable[VariableInfo], sort_column: int = NAME, descending: bool = False
+    variables: Iterable[VariableInfo],
+    sort_column: int = NAME,
+    descending: bool = False,
+    triplets: Sequence[SparseTriplet] = (),
 ) -> VariableNode:
-    """The scope tree of `variables`, sorted as the view will show it."""
+    """The scope tree of `variables` with `triplets` grouped, sorted as the view will show it."""
     root = VariableNode("", "")
     scopes: dict[str, VariableNode] = {"": root}
     for info in variables:
@@ -77,6 +96,7 @@ def build_tree(
         if node is None:
             node = _make_path(scopes, path)
         node.info = info
+    _group_sparse(scopes, triplets)
     _finish(root)
     sort_tree(root, sort_column, descending)
     return root
@@ -89,6 +109,41 @@ def _make_path(scopes: dict[str, VariableNode], path: str) -> VariableNode:
     parent.children.append(node)
     scopes[path] = node
     return node
+
+
+def unchecked_sparse(triplet: SparseTriplet, nnz: int | None) -> SparseTensor:
+    """What the metadata tells of a triplet before its indices are read."""
+    return SparseTensor(
+        triplet.name, *triplet.members, nnz=nnz, shape=None,
+        problems=list(triplet.structure_problems),
+    )  # fmt: skip
+
+
+def _group_sparse(scopes: dict[str, VariableNode], triplets: Sequence[SparseTriplet]) -> None:
+    """Give each triplet a node at its base name and move its members under it."""
+    moved: dict[VariableNode, set[VariableNode]] = {}  # old parent -> members leaving it
+    for triplet in triplets:
+        path = triplet.name
+        node = scopes.get(path)
+        if node is not None and (node.info is not None or node.sparse is not None):
+            path = f"{path} (sparse)"  # the base name is taken by a variable: stay beside it
+            node = scopes.get(path)
+        if node is None:
+            node = _make_path(scopes, path)
+        members = [scopes[display_name(key)] for key in triplet.members]
+        indices_info = members[0].info
+        assert indices_info is not None
+        nnz = indices_info.shape[0] if len(indices_info.shape) == 2 else None
+        node.sparse = unchecked_sparse(triplet, nnz)
+        for member in members:
+            if member.parent is not node:
+                assert member.parent is not None
+                moved.setdefault(member.parent, set()).add(member)
+                member.parent = node
+                node.children.append(member)
+    for parent, leaving in moved.items():
+        parent.children = [child for child in parent.children if child not in leaving]
+    # sort_tree numbers the rows again.
 
 
 def _finish(root: VariableNode) -> None:

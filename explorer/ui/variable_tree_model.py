@@ -21,10 +21,13 @@ from PySide6.QtWidgets import QApplication, QStyle
 from explorer.core.checkpoint import OBJECT_GRAPH_KEY
 from explorer.core.dtypes import display_name as dtype_display_name
 from explorer.core.formatting import human_bytes, shape_text
+from explorer.core.sparse import SparseTensor
+from explorer.ui.sparse_text import sparse_icon, sparse_label, sparse_tooltip
 from explorer.ui.variable_nodes import (
     COLUMNS,
     DTYPE,
     NAME,
+    SHAPE,
     SIZE,
     VariableNode,
     sort_tree,
@@ -40,7 +43,8 @@ class VariableTreeModel(QAbstractItemModel):
     def __init__(self, parent: QObject | None = None):
         super().__init__(parent)
         self._root = VariableNode("", "")
-        self._icons: dict[bool, QIcon] = {}
+        self._icons: dict[QStyle.StandardPixmap | None, QIcon] = {}
+        """Icons by kind; None stands for a sparse tensor without problems."""
         self._italic = QFont()
         self._italic.setItalic(True)
 
@@ -51,6 +55,17 @@ class VariableTreeModel(QAbstractItemModel):
 
     def root(self) -> VariableNode:
         return self._root
+
+    def update_sparse(self, checked: dict[str, SparseTensor]) -> None:
+        """Show validated sparse tensors, given by their indices key, in place of the unchecked."""
+        for node in self._root.sparse_nodes():
+            assert node.sparse is not None
+            found = checked.get(node.sparse.indices)
+            if found is not None:
+                node.sparse, node.sparse_checked = found, True
+                self.dataChanged.emit(
+                    self.index_of(node, NAME), self.index_of(node, len(COLUMNS) - 1)
+                )
 
     def node(self, index: AnyIndex) -> VariableNode:
         """The node of `index`, or the root for an invalid index."""
@@ -102,37 +117,49 @@ class VariableTreeModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.TextAlignmentRole and column == SIZE:
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         if role == Qt.ItemDataRole.DecorationRole and column == NAME:
-            return self._icon(node.info is None)
+            return self._icon(node)
         if role == Qt.ItemDataRole.FontRole and node.info and node.info.name == OBJECT_GRAPH_KEY:
             return self._italic  # bookkeeping, not a model variable
         return None
 
     @staticmethod
     def _text(node: VariableNode, column: int) -> str:
-        info = node.info
+        info, sparse = node.info, node.sparse
         if column == NAME:
-            return node.name
+            return sparse_label(node.name, sparse) if sparse else node.name
         if column == SIZE:
             return human_bytes(node.shown_bytes)
+        if sparse is not None:
+            if column == SHAPE:
+                return shape_text(sparse.shape) if sparse.shape is not None else ""
+            values = next(
+                (c.info for c in node.children if c.info and c.info.name == sparse.values), None
+            )
+            return dtype_display_name(values.tf_dtype) if values else ""
         if info is None:
             return ""
         return dtype_display_name(info.tf_dtype) if column == DTYPE else shape_text(info.shape)
 
     @staticmethod
     def _tooltip(node: VariableNode) -> str:
+        if node.sparse is not None:
+            return sparse_tooltip(node.sparse, node.sparse_checked)
         if node.info is None:
             return f"{node.path}: {node.variable_count} variables, {human_bytes(node.total_bytes)}"
         return node.info.name
 
-    def _icon(self, is_scope: bool) -> QIcon | None:
-        if is_scope not in self._icons:
+    def _icon(self, node: VariableNode) -> QIcon | None:
+        pixmaps = QStyle.StandardPixmap
+        if node.sparse is None:
+            kind = pixmaps.SP_DirIcon if node.info is None else pixmaps.SP_FileIcon
+        else:
+            kind = pixmaps.SP_MessageBoxWarning if node.sparse.problems else None
+        if kind not in self._icons:
             style = QApplication.style()  # None when only a QCoreApplication runs
             if style is None:
                 return None
-            pixmaps = QStyle.StandardPixmap
-            kind = pixmaps.SP_DirIcon if is_scope else pixmaps.SP_FileIcon
-            self._icons[is_scope] = style.standardIcon(kind)
-        return self._icons[is_scope]
+            self._icons[kind] = sparse_icon() if kind is None else style.standardIcon(kind)
+        return self._icons[kind]
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         self.layoutAboutToBeChanged.emit()
@@ -185,7 +212,8 @@ class VariableFilterProxy(QSortFilterProxyModel):
     def _matches_and_scopes(self, root: VariableNode) -> set[VariableNode]:
         kept: set[VariableNode] = set()
         for node in root.walk():
-            if node.info is not None and self._needle in node.path.lower():
+            matchable = node.info is not None or node.sparse is not None
+            if matchable and self._needle in node.path.lower():
                 while node is not None and node not in kept:
                     kept.add(node)
                     node = node.parent

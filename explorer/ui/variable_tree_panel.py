@@ -6,6 +6,7 @@ from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHeaderView, QLabel, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
 from explorer.core.formatting import human_bytes
+from explorer.ui.formatting import count_text
 from explorer.ui.variable_nodes import DTYPE, NAME, SHAPE, SIZE, VariableNode
 from explorer.ui.variable_tree_model import NODE_ROLE, VariableFilterProxy, VariableTreeModel
 
@@ -66,19 +67,35 @@ class VariableTreePanel(QWidget):
             header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder,
         )
 
-    def set_root(self, root: VariableNode, select_key: str | None = None) -> None:
-        """Show a tree built in sort_order(), filtered by the box, `select_key` selected."""
+    def set_root(
+        self, root: VariableNode, select_key: str | None = None, select_sparse: str | None = None
+    ) -> None:
+        """Show a tree built in sort_order(), filtered by the box, with the variable stored
+        under `select_key` or the sparse tensor named `select_sparse` selected."""
         self.model.set_root(root)
         self.apply_filter()
         if root.variable_count <= EXPAND_ALL_LIMIT:
             self.tree.expandAll()
-        self.summary.setText(f"{root.variable_count:,} variables, {human_bytes(root.total_bytes)}")
-        if select_key is None or not self.select_key(select_key):
+        sparse = len(root.sparse_nodes())
+        summary = f"{root.variable_count:,} variables, {human_bytes(root.total_bytes)}"
+        self.summary.setText(
+            summary + (f", {count_text(sparse, 'sparse tensor')}" if sparse else "")
+        )
+        selected = select_key is not None and self.select_key(select_key)
+        selected = selected or (select_sparse is not None and self.select_sparse(select_sparse))
+        if not selected:
             self.sig_selected.emit(None)
 
     def select_key(self, key: str) -> bool:
         """Select the variable stored under raw key `key`; False if it is not shown."""
-        node = self.model.root().find(key)
+        return self._select(self.model.root().find(key))
+
+    def select_sparse(self, name: str) -> bool:
+        """Select the sparse tensor named `name`; False if it is not shown."""
+        found = (node for node in self.model.root().sparse_nodes() if node.sparse.name == name)
+        return self._select(next(found, None))
+
+    def _select(self, node: VariableNode | None) -> bool:
         index = self.proxy.mapFromSource(self.model.index_of(node)) if node else QModelIndex()
         if not index.isValid():
             return False

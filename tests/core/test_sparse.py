@@ -172,3 +172,11 @@ def test_entries_per_row_and_column():
     np.testing.assert_array_equal(per_row.counts, [2, 0, 1, 1])
     assert per_row.summary == (0, 1.0, 2)
     assert entries_per_position(GOOD, (4, 5), 1).summary == (0, 0.8, 1)
+
+
+def test_huge_dense_shapes_do_not_overflow():
+    rows = np.array([0, 2**61, 2**62 - 1], dtype=np.int64)
+    cols = np.array([0, 5, 9], dtype=np.int64)
+    image = density_image(rows, cols, (0, 2**62), (0, 10), 4, 10)
+    assert image.counts.sum() == 3
+    assert [tuple(cell) for cell in np.argwhere(image.counts)] == [(0, 0), (2, 5), (3, 9)]

@@ -13,6 +13,8 @@ from explorer.ui.main_window import MainWindow
 from explorer.ui.variable_nodes import VariableNode
 from explorer.ui.variable_tree_panel import VariableTreePanel
 
+from .sparse_checkpoints import write_sparse_checkpoint
+
 WAIT_MS = 15_000
 
 
@@ -35,6 +37,10 @@ class Gui:
 
     def select(self, tab: CheckpointTab, key: str) -> None:
         assert tab.select_variable(key), f"{key} is not in the tree"
+        self.wait_idle()
+
+    def select_sparse(self, tab: CheckpointTab, name: str) -> None:
+        assert tab.select_sparse(name), f"no sparse tensor {name} in the tree"
         self.wait_idle()
 
 
@@ -95,3 +101,9 @@ def tf():
     import tensorflow
 
     return tensorflow
+
+
+@pytest.fixture(scope="session")
+def sparse_prefix(tf, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A checkpoint of sparse tensors side by side (see sparse_checkpoints.py)."""
+    return write_sparse_checkpoint(tf, tmp_path_factory.mktemp("sparse"))
