@@ -180,3 +180,30 @@ def test_huge_dense_shapes_do_not_overflow():
     image = density_image(rows, cols, (0, 2**62), (0, 10), 4, 10)
     assert image.counts.sum() == 3
     assert [tuple(cell) for cell in np.argwhere(image.counts)] == [(0, 0), (2, 5), (3, 9)]
+
+
+def test_partitioned_triplet_is_found_and_checked(tf, tmp_path):
+    """Indices saved as slices (a partitioned variable) are assembled, then checked."""
+    rng = np.random.default_rng(3)
+    keys = np.unique(rng.integers(0, 60 * 70, size=500))
+    indices = np.stack([keys // 70, keys % 70], axis=1)
+    graph = tf.Graph()
+    with graph.as_default():
+        tf1 = tf.compat.v1
+        parted = tf1.get_variable("feat/indices", shape=indices.shape, dtype=tf.int64,
+                                  partitioner=tf1.fixed_size_partitioner(3))  # fmt: skip
+        tf1.get_variable("feat/values", initializer=np.ones(len(keys), np.float32))
+        tf1.get_variable("feat/dense_shape", initializer=np.array([60, 70]))
+        assigns = []
+        for part in parted:
+            start = part._save_slice_info.var_offset[0]
+            assigns.append(part.assign(indices[start : start + part.shape[0]]))
+        with tf1.Session() as session:
+            session.run(tf1.global_variables_initializer())
+            session.run(assigns)
+            prefix = tf1.train.Saver().save(session, str(tmp_path / "model.ckpt"))
+    reader = BundleReader(prefix)
+    assert reader.info("feat/indices").num_slices == 3
+    (sparse,) = find_sparse_tensors(reader)
+    assert (sparse.name, sparse.nnz, sparse.shape) == ("feat", len(keys), [60, 70])
+    assert sparse.problems == [] and sparse.canonical
