@@ -71,6 +71,8 @@ def _order_problems(indices: np.ndarray, columns: list[np.ndarray]) -> tuple[lis
         keys[order] = np.arange(indices.shape[0])
         same = np.all(indices[order][1:] == indices[order][:-1], axis=1)
         keys[order[1:][same]] = keys[order[:-1][same]]
+    if bool(np.all(keys[1:] > keys[:-1])):  # the usual case: one pass, no 8-byte temporaries
+        return [], True
     steps = np.diff(keys)
     problems = []
     backwards = np.flatnonzero(steps < 0)
