@@ -8,6 +8,7 @@ import numpy as np
 
 from explorer.core.bundle import BundleReader
 from explorer.core.errors import CheckpointError
+from explorer.core.formatting import shape_text
 from explorer.core.sparse_check import check_sparse
 from explorer.core.sparse_detect import SparseTriplet, find_triplets
 
@@ -56,6 +57,12 @@ def examine(reader: BundleReader, triplet: SparseTriplet) -> SparseTensor:
         shape=_dense_shape(reader, triplet.dense_shape),
         problems=list(triplet.structure_problems),
     )  # fmt: skip
+    if found.shape is None and not found.problems:
+        rank = reader.info(triplet.dense_shape).shape
+        found.problems.append(
+            f"The dense shape {shape_text(rank)} is not a short vector of integers (the explorer "
+            f"checks ranks up to {MAX_RANK})."
+        )
     if found.problems or found.shape is None:
         return found
     try:

@@ -6,6 +6,7 @@ passes over the indices, and order and duplicates come from one linearized key p
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,6 +111,20 @@ def check_sparse(
     """
     shape = tuple(int(dim) for dim in dense_shape)
     problems = []
+    if indices.dtype == np.uint64 and indices.size and int(indices.max()) > np.iinfo(np.int64).max:
+        # Beyond int64 every index is out of any dense shape TensorFlow accepts; casting would
+        # wrap it negative and misreport it.
+        beyond = np.flatnonzero((indices > np.iinfo(np.int64).max).any(axis=1))
+        problems.append(
+            f"{_plural(beyond.size, 'entry has an index', 'entries have indices')} above 2**63 "
+            f"that no dense shape can hold{_examples(indices, beyond)}."
+        )
+        return SparseCheck(int(indices.shape[0]), shape, problems, False)
+    if shape and all(dim > 0 for dim in shape) and math.prod(shape) >= 2**63:
+        problems.append(
+            f"The dense shape {shape_text(shape)} has {math.prod(shape):.3g} cells, more than "
+            "int64 can count: TensorFlow ops that need the number of elements refuse it."
+        )
     if values_length != indices.shape[0]:
         problems.append(f"There are {indices.shape[0]:,} index rows but {values_length:,} values.")
     bad_dims = [axis for axis, dim in enumerate(shape) if dim <= 0]
@@ -135,25 +150,3 @@ def check_sparse(
     order_problems, canonical = _order_problems(indices, columns)
     problems += order_problems
     return SparseCheck(int(indices.shape[0]), shape, problems, canonical)
-
-
-@dataclass(frozen=True)
-class AxisCounts:
-    """How many entries each position along one axis holds."""
-
-    axis: int
-    counts: np.ndarray  # length = the axis's size in the dense shape
-
-    @property
-    def summary(self) -> tuple[int, float, int]:
-        """(min, mean, max) entries per position."""
-        if not self.counts.size:
-            return 0, 0.0, 0
-        return int(self.counts.min()), float(self.counts.mean()), int(self.counts.max())
-
-
-def entries_per_position(indices: np.ndarray, shape: tuple[int, ...], axis: int) -> AxisCounts:
-    """Entries per row (axis 0), per column (axis 1), ...; indices outside the shape skipped."""
-    column = indices[:, axis]
-    inside = column[(column >= 0) & (column < shape[axis])]
-    return AxisCounts(axis, np.bincount(inside, minlength=shape[axis]))

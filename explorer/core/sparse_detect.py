@@ -64,6 +64,9 @@ def structure_problems(
         problems.append(f"The values have shape {shape_text(values.shape)}, not [N].")
     if problems:
         return problems
+    if indices.shape[1] == 0 or dense_shape.shape[0] == 0:
+        problems.append("The dense shape is empty (rank 0): a sparse tensor needs rank 1 or more.")
+        return problems
     if indices.shape[0] != values.shape[0]:
         problems.append(
             f"There are {indices.shape[0]:,} index rows but {values.shape[0]:,} values."
@@ -86,6 +89,7 @@ def find_triplets(variables: Sequence[VariableInfo]) -> list[SparseTriplet]:
             base, sep, role = split
             groups.setdefault((base, sep), {}).setdefault(role, []).append(info.name)
     triplets = []
+    names: dict[str, int] = {}
     for (base, _), roles in sorted(groups.items()):
         if set(roles) != {"indices", "values", "dense_shape"}:
             continue  # two roles or fewer: plain variables whose names look like roles
@@ -95,5 +99,9 @@ def find_triplets(variables: Sequence[VariableInfo]) -> list[SparseTriplet]:
         indices, values, dense_shape = (roles[r][0] for r in ("indices", "values", "dense_shape"))
         infos = (by_name[indices], by_name[values], by_name[dense_shape])
         problems = structure_problems(*infos)
-        triplets.append(SparseTriplet(base or "(sparse)", indices, values, dense_shape, problems))
+        name = base or "(sparse)"
+        names[name] = names.get(name, 0) + 1
+        if names[name] > 1:  # "x/indices" and "x_indices" both have base "x"
+            name = f"{name} ({names[name]})"
+        triplets.append(SparseTriplet(name, indices, values, dense_shape, problems))
     return triplets

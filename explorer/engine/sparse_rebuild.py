@@ -160,7 +160,16 @@ def rebuild(prefix: str, sparse: SparseTensor, reorder: bool = False) -> Rebuild
         before = built.indices.numpy()
         built = tf.sparse.reorder(built)
         messages.append(_reorder_sentence(before, built.indices.numpy()))
-    complaint = _index_check(tf, built)
+    if all(dim > 0 for dim in dense_shape) and math.prod(dense_shape) >= 2**63:
+        # TensorFlow's index check counts the cells first and fails on the count, not on the
+        # indices; say what is really wrong (explorer.core's validation says the same).
+        complaint = (
+            f"TensorFlow cannot check the indices: the dense shape {dense_shape} has "
+            f"{math.prod(dense_shape):.3g} cells, more than int64 can count, which ops that need "
+            "the number of elements (reduce_sum, slice, to_dense) refuse too."
+        )
+    else:
+        complaint = _index_check(tf, built)
     messages.append(complaint or PASSED)
     preview = None if complaint else _preview(tf, built, dense_shape)
     return RebuildReport(not complaint, messages, dense_shape, nnz, reorder, values_dtype, preview)

@@ -62,9 +62,11 @@ def check_sparse_tensors(
     for done, triplet in enumerate(triplets, 1):
         try:
             found = examine(reader, triplet)
-        except CheckpointError as exc:  # a damaged dense shape: say so on that item only
+        except Exception as exc:  # noqa: BLE001 - one odd triplet must not stop the others
             found = unchecked_sparse(triplet, None)
-            found.problems.append(str(exc))
+            found.problems.append(
+                str(exc) if isinstance(exc, CheckpointError) else f"It could not be checked: {exc}."
+            )
         checked[triplet.indices] = found
         yield done / len(triplets)
     return checked

@@ -103,7 +103,8 @@ def _previewable(reader: BundleReader, sparse: SparseTensor, shape: tuple[int, .
     numeric = values.dtype_name not in ("object", "string")
     return (
         len(shape) == 2
-        and 0 < math.prod(shape) <= DENSE_PREVIEW_LIMIT
+        and all(dim > 0 for dim in shape)
+        and math.prod(shape) <= DENSE_PREVIEW_LIMIT
         and numeric
         and values.shape[:1] == reader.info(sparse.indices).shape[:1]
         and len(values.shape) == 1

@@ -9,7 +9,6 @@ from explorer.core.bundle import BundleReader
 from explorer.core.sparse import find_sparse_tensors
 from explorer.core.sparse_check import (
     check_sparse,
-    entries_per_position,
     index_columns,
     linear_keys,
 )
@@ -167,13 +166,6 @@ def test_rank_three_planes_sum_or_fix_other_axes():
     assert cells(*plane(columns, (1, 2), fixed={0: 1})) == [(2, 0), (2, 3)]
 
 
-def test_entries_per_row_and_column():
-    per_row = entries_per_position(GOOD, (4, 5), 0)
-    np.testing.assert_array_equal(per_row.counts, [2, 0, 1, 1])
-    assert per_row.summary == (0, 1.0, 2)
-    assert entries_per_position(GOOD, (4, 5), 1).summary == (0, 0.8, 1)
-
-
 def test_huge_dense_shapes_do_not_overflow():
     rows = np.array([0, 2**61, 2**62 - 1], dtype=np.int64)
     cols = np.array([0, 5, 9], dtype=np.int64)
@@ -207,3 +199,36 @@ def test_partitioned_triplet_is_found_and_checked(tf, tmp_path):
     (sparse,) = find_sparse_tensors(reader)
     assert (sparse.name, sparse.nnz, sparse.shape) == ("feat", len(keys), [60, 70])
     assert sparse.problems == [] and sparse.canonical
+
+
+@pytest.fixture(scope="module")
+def odd(tf, tmp_path_factory):
+    tensors = {}
+    empty = np.zeros(0, np.int64)
+    tensors |= _triplet("r0", "/", np.zeros((3, 0), np.int64), [1.0, 2.0, 3.0], empty)
+    tensors |= _triplet("r65", "/", np.zeros((2, 65), np.int64), [1.0, 2.0], np.ones(65, np.int64))
+    tensors |= _triplet("u64", "/", np.array([[1], [2**63 + 5]], np.uint64), [1.0, 2.0],
+                        np.array([2**64 - 1], np.uint64))  # fmt: skip
+    tensors |= _triplet("huge", "/", [[0, 0], [5, 7]], [1.0, 2.0], [2**40, 2**40])
+    tensors |= _triplet("twin", "/", GOOD, [1.0] * 4, [4, 5])
+    tensors |= _triplet("twin", "_", GOOD, [1.0] * 4, [4, 5])
+    prefix = tmp_path_factory.mktemp("odd") / "ckpt"
+    tf.raw_ops.SaveV2(
+        prefix=str(prefix), tensor_names=list(tensors), shape_and_slices=[""] * len(tensors),
+        tensors=[tf.constant(v) for v in tensors.values()],
+    )  # fmt: skip
+    return {sparse.name: sparse for sparse in find_sparse_tensors(BundleReader(prefix))}
+
+
+def test_odd_triplets_get_a_sentence_not_a_crash(odd):
+    assert odd["r0"].problems == [
+        "The dense shape is empty (rank 0): a sparse tensor needs rank 1 or more."
+    ]
+    assert odd["r65"].problems == [
+        "The dense shape [65] is not a short vector of integers (the explorer checks ranks up "
+        "to 64)."
+    ]
+    assert odd["u64"].problems[0].startswith("1 entry has an index above 2**63")
+    assert "more than int64 can count" in odd["huge"].problems[0]
+    assert {"twin", "twin (2)"} <= set(odd)  # two triplets with one base get distinct names
+    assert {odd["twin"].indices, odd["twin (2)"].indices} == {"twin/indices", "twin_indices"}

@@ -273,3 +273,16 @@ def test_snippet_is_code_for_any_name(reorder: bool) -> None:
     assert ("tf.sparse.reorder(sparse)" in source) is reorder
     for text in ("/p'q\"\\r/\u00fc\nckpt", "x'/i\\", 'y"/v', "z\n/s"):
         assert repr(text) in source
+
+
+def test_a_dense_shape_beyond_int64_is_named_as_the_cause(tf, tmp_path) -> None:
+    """TensorFlow's index check fails on counting 2**80 cells, not on these (valid) indices."""
+    path = str(tmp_path / "ckpt")
+    arrays = [np.array([[0, 0], [5, 7]]), np.array([1.0, 2.0]), np.array([2**40, 2**40])]
+    names = ["huge/indices", "huge/values", "huge/dense_shape"]
+    tf.raw_ops.SaveV2(prefix=path, tensor_names=names, shape_and_slices=[""] * 3,
+                      tensors=[tf.constant(a) for a in arrays])  # fmt: skip
+    report = rebuild(path, _sparse("huge"))
+    assert not report.ok
+    assert report.messages[-1].startswith("TensorFlow cannot check the indices: the dense shape")
+    assert "more than int64 can count" in report.messages[-1]

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 
 from explorer.ui.array_table_model import VALUE_ROLE
 from explorer.ui.coo_table_model import OUTSIDE_COLOUR, ROW_PAGE
+from explorer.ui.sparse_data import axis_profile
 from explorer.ui.sparse_text import VALID_TEXT
 
 from .sparse_checkpoints import BIG_NNZ, BIG_SHAPE, BROKEN, SMALL, sparse_tensors
@@ -127,3 +128,13 @@ def test_a_rank_one_tensor_has_counts_but_no_pattern(gui, sparse_prefix):
     np.testing.assert_array_equal(per_row, [4, 1, 1])  # 4 empty positions, 1 with 1, 1 with 2
     assert per_column is None
     assert pane.dense.array() is None  # previews are for rank 2
+
+
+def test_axis_profile_counts_entries_per_position_small_and_huge_axes():
+    column = np.array([0, 0, 3, 3, 3, 7, -1, 12])  # -1 and 12 lie outside an axis of 10
+    small = axis_profile(column, 10, 0)
+    assert small.summary == (0, 0.6, 3)
+    assert small.hist_counts.sum() == 10  # every position counted once, empty ones included
+    huge = axis_profile(column, 2**40, 1)  # past BINCOUNT_LIMIT: occupied positions only; 12 is in
+    assert huge.summary == (0, 7 / 2**40, 3)
+    assert huge.hist_counts.sum() == 2**40 and huge.hist_counts[0] == 2**40 - 4
