@@ -84,8 +84,9 @@ def _print_table(checkpoint: Checkpoint) -> None:
     for sparse in find_sparse_tensors(checkpoint.reader):
         shape = "?" if sparse.shape is None else shape_text(sparse.shape)
         nnz = "?" if sparse.nnz is None else f"{sparse.nnz:,}"
+        entries = "entry" if sparse.nnz == 1 else "entries"
         verdict = "valid" if sparse.valid else " ".join(sparse.problems)
-        print(f"sparse tensor {sparse.name}: {nnz} entries in {shape}; {verdict}")
+        print(f"sparse tensor {sparse.name}: {nnz} {entries} in {shape}; {verdict}")
 
 
 def _resolve_name(checkpoint: Checkpoint, name: str) -> str:
@@ -215,6 +216,8 @@ def _inspect(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
     if (args.slice or args.out) and not (args.tensor or args.sparse):
         raise UsageError("explorer inspect: --slice and --out go with --tensor NAME.")
+    if args.format != "npz" and not args.sparse:
+        raise UsageError("explorer inspect: --format goes with --sparse NAME.")
     if args.sparse and not args.out:
         raise UsageError("explorer inspect: --sparse NAME needs --out FILE.npz.")
     checkpoint = open_checkpoint(args.path)

@@ -25,11 +25,16 @@ import tensorflow as tf
 PREFIX = {str(prefix)!r}
 
 reader = tf.train.load_checkpoint(PREFIX)
+indices = reader.get_tensor({sparse.indices!r})
+dense_shape = reader.get_tensor({sparse.dense_shape!r})
+# SparseTensor wants int64; casting floats would silently truncate them, so refuse those.
+for name, array in (("indices", indices), ("dense_shape", dense_shape)):
+    if array.dtype.kind not in "iu":
+        raise SystemExit(f"The {{name}} are {{array.dtype}}, not integers.")
 sparse = tf.sparse.SparseTensor(
-    # SparseTensor wants int64 here; the casts change nothing when the checkpoint has int64.
-    indices=tf.cast(reader.get_tensor({sparse.indices!r}), tf.int64),
+    indices=tf.cast(indices, tf.int64),
     values=reader.get_tensor({sparse.values!r}),
-    dense_shape=tf.cast(reader.get_tensor({sparse.dense_shape!r}), tf.int64),
+    dense_shape=tf.cast(dense_shape, tf.int64),
 )
 {reordering}
 print("dense_shape:", sparse.dense_shape.numpy().tolist())

@@ -125,12 +125,15 @@ def _group_sparse(scopes: dict[str, VariableNode], triplets: Sequence[SparseTrip
     for triplet in triplets:
         path = triplet.name
         node = scopes.get(path)
-        if node is not None and (node.info is not None or node.sparse is not None):
-            path = f"{path} (sparse)"  # the base name is taken by a variable: stay beside it
+        members = [scopes[display_name(key)] for key in triplet.members]
+        others = node is not None and any(child not in members for child in node.children)
+        if node is not None and (node.info is not None or node.sparse is not None or others):
+            # The base name is a variable, or a scope holding more than the triplet: the sparse
+            # item stands beside it and holds just its three variables.
+            path = f"{path} (sparse)"
             node = scopes.get(path)
         if node is None:
             node = _make_path(scopes, path)
-        members = [scopes[display_name(key)] for key in triplet.members]
         indices_info = members[0].info
         assert indices_info is not None
         nnz = indices_info.shape[0] if len(indices_info.shape) == 2 else None

@@ -286,3 +286,16 @@ def test_a_dense_shape_beyond_int64_is_named_as_the_cause(tf, tmp_path) -> None:
     assert not report.ok
     assert report.messages[-1].startswith("TensorFlow cannot check the indices: the dense shape")
     assert "more than int64 can count" in report.messages[-1]
+
+
+def test_snippet_refuses_float_indices_instead_of_truncating_them() -> None:
+    code = python_snippet("/nowhere", _sparse("x"))
+    namespace: dict[str, object] = {}
+    _, _, rest = code.partition("reader = tf.train.load_checkpoint(PREFIX)\n")
+    guard = rest.split("sparse = tf.sparse.SparseTensor(")[0]
+    namespace.update(indices=np.array([[0.5, 1.0]], np.float32), dense_shape=np.array([2, 2]))
+    guard = guard.replace("indices = reader.get_tensor", "_ = str").replace(
+        "dense_shape = reader.get_tensor", "_ = str"
+    )
+    with pytest.raises(SystemExit, match="The indices are float32, not integers."):
+        exec(guard, namespace)  # noqa: S102 - the snippet's own guard, on a float array

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from PySide6.QtCore import Qt
 
 from explorer.core.bundle import BundleReader, VariableInfo
@@ -143,3 +144,34 @@ def test_switching_step_keeps_a_sparse_selection(gui, sparse_prefix):
     gui.wait_idle()
     assert tab.tree_panel.selected_node().sparse.name == "cube"
     assert tab.sparse_pane.title.text() == "cube"
+
+
+def test_a_sparse_item_holds_just_its_three_variables(gui, tmp_path, tf):
+    """A scope holding a triplet and more: the sparse item stands beside it with 3 children."""
+    arrays = {
+        "feat/sp/indices": np.array([[0, 1], [2, 2]]),
+        "feat/sp/values": np.array([1.0, 2.0]),
+        "feat/sp/dense_shape": np.array([3, 3]),
+        "feat/sp/embedding": np.ones((4, 2)),
+        "a/indices": np.array([[0, 0]]),
+        "a/values": np.array([1.0]),
+        "a/dense_shape": np.array([2, 2]),
+        "a/b/indices": np.array([[1, 1]]),
+        "a/b/values": np.array([2.0]),
+        "a/b/dense_shape": np.array([2, 2]),
+    }
+    prefix = tmp_path / "ckpt"
+    tf.raw_ops.SaveV2(prefix=str(prefix), tensor_names=list(arrays),
+                      shape_and_slices=[""] * len(arrays),
+                      tensors=[tf.constant(a) for a in arrays.values()])  # fmt: skip
+    tab = gui.open(tmp_path)
+    root = tab.tree_panel.model.root()
+    by_path = {node.path: node for node in root.walk()}
+    for path in ("feat/sp (sparse)", "a (sparse)"):
+        item = by_path[path]
+        assert item.sparse is not None
+        assert sorted(child.name for child in item.children) == [
+            "dense_shape", "indices", "values"
+        ], path  # fmt: skip
+    assert [child.name for child in by_path["feat/sp"].children] == ["embedding"]
+    assert by_path["a/b"].sparse is not None
