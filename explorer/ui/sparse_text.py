@@ -28,8 +28,15 @@ def density(nnz: int | None, shape: Sequence[int] | None) -> float | None:
 
 
 def percent_text(fraction: float) -> str:
-    """0.0266667 -> "2.67%", 5e-07 -> "0.00005%": three significant digits, never exponents."""
-    return np.format_float_positional(fraction * 100, precision=3, fractional=False, trim="-") + "%"
+    """0.0266667 -> "2.67%", 5e-07 -> "0.00005%", 1.65e-24 -> "1.65e-22%".
+
+    Three significant digits, positional down to a millionth of a percent; below that (hashed
+    ids over shapes like 2**40 x 2**40) an exponent stays readable where zeros would not.
+    """
+    percent = fraction * 100
+    if 0 < percent < 1e-6:
+        return f"{percent:.3g}%"
+    return np.format_float_positional(percent, precision=3, fractional=False, trim="-") + "%"
 
 
 def sparse_label(name: str, sparse: SparseTensor) -> str:

@@ -138,3 +138,11 @@ def test_axis_profile_counts_entries_per_position_small_and_huge_axes():
     huge = axis_profile(column, 2**40, 1)  # past BINCOUNT_LIMIT: occupied positions only; 12 is in
     assert huge.summary == (0, 7 / 2**40, 3)
     assert huge.hist_counts.sum() == 2**40 and huge.hist_counts[0] == 2**40 - 4
+
+
+def test_density_reads_well_from_dense_to_hashed_ids():
+    from explorer.ui.sparse_text import percent_text
+
+    assert [percent_text(f) for f in (1.0, 0.0266667, 5e-7, 1.65e-24, 0.0)] == [
+        "100%", "2.67%", "0.00005%", "1.65e-22%", "0%",
+    ]  # fmt: skip
