@@ -47,10 +47,11 @@ def split_role(name: str) -> tuple[str, str, str] | None:
     return None
 
 
-def structure_problems(
-    indices: VariableInfo, values: VariableInfo, dense_shape: VariableInfo
-) -> list[str]:
-    """Why three variables cannot form a SparseTensor, one sentence each (empty if they can)."""
+def index_problems(indices: VariableInfo, dense_shape: VariableInfo) -> list[str]:
+    """Why the indices cannot be placed in the dense shape, one sentence each.
+
+    The values play no part: a pattern can be drawn even when they do not fit.
+    """
     problems = []
     if indices.dtype_name not in INTEGER_DTYPES:
         problems.append(f"The indices are {indices.dtype_name}, not integers.")
@@ -60,21 +61,28 @@ def structure_problems(
         problems.append(f"The dense shape is {dense_shape.dtype_name}, not integers.")
     if len(dense_shape.shape) != 1:
         problems.append(f"The dense shape has shape {shape_text(dense_shape.shape)}, not [rank].")
-    if len(values.shape) != 1:
-        problems.append(f"The values have shape {shape_text(values.shape)}, not [N].")
     if problems:
         return problems
     if indices.shape[1] == 0 or dense_shape.shape[0] == 0:
-        problems.append("The dense shape is empty (rank 0): a sparse tensor needs rank 1 or more.")
-        return problems
-    if indices.shape[0] != values.shape[0]:
-        problems.append(
-            f"There are {indices.shape[0]:,} index rows but {values.shape[0]:,} values."
-        )
+        return ["The dense shape is empty (rank 0): a sparse tensor needs rank 1 or more."]
     if indices.shape[1] != dense_shape.shape[0]:
         problems.append(
             f"The indices have {indices.shape[1]} columns but the dense shape has rank "
             f"{dense_shape.shape[0]}."
+        )
+    return problems
+
+
+def structure_problems(
+    indices: VariableInfo, values: VariableInfo, dense_shape: VariableInfo
+) -> list[str]:
+    """Why three variables cannot form a SparseTensor, one sentence each (empty if they can)."""
+    problems = index_problems(indices, dense_shape)
+    if len(values.shape) != 1:
+        problems.append(f"The values have shape {shape_text(values.shape)}, not [N].")
+    elif len(indices.shape) == 2 and indices.shape[0] != values.shape[0]:
+        problems.append(
+            f"There are {indices.shape[0]:,} index rows but {values.shape[0]:,} values."
         )
     return problems
 

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from explorer.core.bundle import BundleReader
-from explorer.core.formatting import shape_text
 from explorer.core.sparse import SparseTensor
-from explorer.core.sparse_detect import INTEGER_DTYPES
+from explorer.core.sparse_detect import index_problems
 
 DENSE_PREVIEW_LIMIT = 100_000
 """Rank-2 tensors of at most this many cells get a dense preview."""
@@ -51,16 +50,8 @@ class SparseData:
 
 def unusable_reason(reader: BundleReader, sparse: SparseTensor) -> str:
     """Why the indices cannot be drawn, from metadata alone; "" when they can."""
-    indices, dense_shape = reader.info(sparse.indices), reader.info(sparse.dense_shape)
-    if len(indices.shape) != 2 or indices.dtype_name not in INTEGER_DTYPES:
-        shown = f"{indices.dtype_name} {shape_text(indices.shape)}"
-        return f"The indices ({shown}) are not [N, rank] integers."
-    if len(dense_shape.shape) != 1 or dense_shape.dtype_name not in INTEGER_DTYPES:
-        return "The dense shape is not a vector of integers."
-    if dense_shape.shape[0] != indices.shape[1] or not indices.shape[1]:
-        rank = dense_shape.shape[0]
-        return f"The indices have {indices.shape[1]} columns but the dense shape has rank {rank}."
-    return ""
+    problems = index_problems(reader.info(sparse.indices), reader.info(sparse.dense_shape))
+    return " ".join(problems)
 
 
 def axis_profile(column: np.ndarray, size: int, axis: int) -> AxisProfile:

@@ -59,7 +59,7 @@ def test_a_decoy_shows_its_structure_problem_and_no_pattern(gui, sparse_prefix):
     pane = tab.sparse_pane
     assert pane.problem_lines() == ["⚠ The indices are float32, not integers."]
     assert pane.data() is None and pane.pattern.density() is None
-    assert "not [N, rank] integers" in pane.pattern.status.text()
+    assert "the indices are float32, not integers" in pane.pattern.status.text()
 
 
 def test_entries_table_pages_through_indices_and_values(gui, sparse_prefix, qtmodeltester):
