@@ -62,8 +62,14 @@ class SparseHistograms(QWidget):
         layout.addWidget(self.progress)
         layout.addLayout(plots, 1)
 
-    def show_profiles(self, rows: AxisProfile | None, columns: AxisProfile | None) -> None:
-        """Positions by entries along the axes shown as rows and columns (None clears)."""
+    def show_profiles(
+        self, rows: AxisProfile | None, columns: AxisProfile | None, whole_tensor: bool = False
+    ) -> None:
+        """Positions by entries along the axes shown as rows and columns (None clears).
+
+        `whole_tensor`: the pattern shows a slice (some axes fixed) but the counts are over
+        every entry, and the titles say so.
+        """
         for widget, bars, profile, what in (
             (self.rows_plot, self._rows_bars, rows, "row"),
             (self.columns_plot, self._columns_bars, columns, "column"),
@@ -74,7 +80,8 @@ class SparseHistograms(QWidget):
             named = (
                 what if profile.axis == ("row", "column").index(what) else f"axis {profile.axis}"
             )
-            widget.getPlotItem().setTitle(f"Entries per {named}")
+            scope = " (whole tensor)" if whole_tensor else ""
+            widget.getPlotItem().setTitle(f"Entries per {named}{scope}")
             bars.setData(profile.hist_edges, profile.hist_counts)
 
     def show_values(self, values: LazyTensor | None) -> None:

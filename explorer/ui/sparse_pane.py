@@ -262,8 +262,11 @@ class SparseDetailPane(QWidget):
         if min(extent) <= 0:
             self.pattern.set_plane(None, message="The dense shape has no cells to draw.")
             return
-        self.pattern.set_plane(data.columns, (rows, columns), self.axes_bar.fixed(), extent)
-        self.histograms.show_profiles(data.profiles[rows], data.profiles[columns])
+        fixed = self.axes_bar.fixed()
+        self.pattern.set_plane(data.columns, (rows, columns), fixed, extent)
+        self.histograms.show_profiles(
+            data.profiles[rows], data.profiles[columns], whole_tensor=bool(fixed)
+        )
 
     def _on_failed(self, failure: JobFailure) -> None:
         self._show_message(f"The indices could not be read: {failure.error}")

@@ -102,6 +102,8 @@ def test_rank_three_shows_two_axes_summing_or_fixing_the_others(gui, sparse_pref
     image = pattern.density()
     np.testing.assert_array_equal(image.counts, _expected(cube[keep, 1], cube[keep, 2], image))
     assert image.counts.sum() == keep.sum()
+    title = pane.histograms.rows_plot.getPlotItem().titleLabel.text
+    assert title == "Entries per axis 1 (whole tensor)"  # counts are not of the slice shown
 
     bar.choose(0, 2)  # axis 1 is now summed over
     gui.wait_idle()
