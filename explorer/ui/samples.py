@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import explorer
 
-SAMPLES_DIR = Path(explorer.__file__).resolve().parent.parent / "resources" / "samples"
+# A checkout keeps them in resources/; an installed wheel puts them under its prefix's share/.
+CHECKOUT_SAMPLES = Path(explorer.__file__).resolve().parent.parent / "resources" / "samples"
+INSTALLED_SAMPLES = Path(sys.prefix) / "share" / "checkpoint-explorer" / "samples"
+SAMPLES_DIR = CHECKOUT_SAMPLES if CHECKOUT_SAMPLES.is_dir() else INSTALLED_SAMPLES
 _README_LINE = re.compile(r"^- `([^`/]+)/?`:\s*(.+)$")
 
 
