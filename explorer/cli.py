@@ -61,8 +61,27 @@ def listing(checkpoint: Checkpoint) -> dict[str, object]:
             for v in checkpoint.variables
         ],
         "sparse_tensors": [sparse.as_json() for sparse in find_sparse_tensors(checkpoint.reader)],
-        "sparse_inputs": [],
+        "sparse_inputs": _sparse_inputs(checkpoint),
     }
+
+
+def _sparse_inputs(checkpoint: Checkpoint) -> list[dict[str, object]]:
+    """Sparse inputs of the .meta graph or SavedModel; a plain checkpoint never loads TensorFlow."""
+    location = checkpoint.location
+    source = location.saved_model or location.meta_path
+    if source is None:
+        return []
+    from explorer.engine.sparse_inputs import find_sparse_inputs
+
+    try:
+        return [sparse.as_json() for sparse in find_sparse_inputs(location)]
+    except Exception as exc:  # a damaged graph must not cost the user the variable listing
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
+        print(
+            f"explorer: note: the sparse inputs of {source} could not be read: {reason}.",
+            file=sys.stderr,
+        )
+        return []
 
 
 def _print_table(checkpoint: Checkpoint) -> None:

@@ -33,6 +33,13 @@ SAMPLE_SPARSE = {
     "savedmodel_sparse": [],
 }
 
+SAMPLE_SPARSE_INPUTS = {
+    "tf1_sparse_placeholder": ["features"],
+    "custom_sparse_triplet": [],
+    "tf2_object_checkpoint": [],
+    "savedmodel_sparse": ["serving_default/x"],
+}
+
 
 def run_cli(capsys, *argv: str) -> tuple[int, str, str]:
     code = cli.main(["inspect", *argv])
@@ -50,7 +57,7 @@ def test_json_listing_matches_tensorflow(capsys, samples_dir: Path, sample: str)
     assert listing["prefix"] == str(samples_dir / sample / prefix)
     assert listing["prefix"] in listing["checkpoints"]
     assert [t["name"] for t in listing["sparse_tensors"]] == SAMPLE_SPARSE[sample]
-    assert listing["sparse_inputs"] == []
+    assert [i["name"] for i in listing["sparse_inputs"]] == SAMPLE_SPARSE_INPUTS[sample]
     reader = tf.train.load_checkpoint(listing["prefix"])
     dtypes = reader.get_variable_to_dtype_map()
     expected = [
