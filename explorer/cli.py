@@ -18,7 +18,8 @@ from explorer.core.checkpoint import Checkpoint, display_name, open_checkpoint
 from explorer.core.dtypes import display_name as dtype_display_name
 from explorer.core.errors import CheckpointError, UnsupportedDtypeError
 from explorer.core.formatting import human_bytes, parse_slice, shape_text
-from explorer.core.sparse import SparseTensor, find_sparse_tensors
+from explorer.core.sparse import SparseTensor, examine, find_sparse_tensors
+from explorer.core.sparse_detect import find_triplets
 
 SUBCOMMANDS = ("inspect",)
 EXIT_BAD_INPUT = 2
@@ -181,11 +182,12 @@ def _tensor(checkpoint: Checkpoint, args: argparse.Namespace) -> None:
 
 
 def _find_sparse(checkpoint: Checkpoint, name: str) -> SparseTensor:
-    found = find_sparse_tensors(checkpoint.reader)
-    for sparse in found:
-        if sparse.name == name:
-            return sparse
-    known = ", ".join(sparse.name for sparse in found) or "none"
+    """The named sparse tensor, checked; names are matched on metadata, so only it is read."""
+    triplets = find_triplets(checkpoint.variables)
+    for triplet in triplets:
+        if triplet.name == name:
+            return examine(checkpoint.reader, triplet)
+    known = ", ".join(triplet.name for triplet in triplets) or "none"
     raise CheckpointError(
         f"{checkpoint.prefix} has no sparse tensor named '{name}' (it has: {known})."
     )

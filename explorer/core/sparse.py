@@ -28,6 +28,14 @@ class SparseTensor:
     problems: list[str] = field(default_factory=list)
     canonical: bool = False
 
+    @classmethod
+    def from_triplet(
+        cls, triplet: SparseTriplet, nnz: int | None = None, shape: list[int] | None = None
+    ) -> SparseTensor:
+        """What the metadata tells of a triplet, before its indices are read."""
+        return cls(triplet.name, *triplet.members, nnz=nnz, shape=shape,
+                   problems=list(triplet.structure_problems))  # fmt: skip
+
     @property
     def valid(self) -> bool:
         return not self.problems
@@ -52,11 +60,9 @@ def _nnz(reader: BundleReader, triplet: SparseTriplet) -> int | None:
 
 def examine(reader: BundleReader, triplet: SparseTriplet) -> SparseTensor:
     """Read the triplet and check it; structure problems stop before the values are read."""
-    found = SparseTensor(
-        triplet.name, *triplet.members, nnz=_nnz(reader, triplet),
-        shape=_dense_shape(reader, triplet.dense_shape),
-        problems=list(triplet.structure_problems),
-    )  # fmt: skip
+    found = SparseTensor.from_triplet(
+        triplet, _nnz(reader, triplet), _dense_shape(reader, triplet.dense_shape)
+    )
     if found.shape is None and not found.problems:
         rank = reader.info(triplet.dense_shape).shape
         found.problems.append(

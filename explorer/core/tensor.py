@@ -81,8 +81,8 @@ class LazyTensor:
         if self.ndim == 0:
             yield self[()].reshape(-1)
             return
-        whole = self._parts[0].load() if len(self._parts) == 1 else None
-        if isinstance(whole, np.ndarray) and self._covers_all(self._parts[0]):
+        whole = self.mapped()
+        if whole is not None:
             flat = whole.reshape(-1)
             for start in range(0, flat.size, max_elements):
                 yield np.asarray(flat[start : start + max_elements], dtype=self.dtype)

@@ -33,7 +33,7 @@ from explorer.ui.formatting import count_text
 from explorer.ui.jobs import JobFailure, JobSlot
 from explorer.ui.log_view import ERROR, INFO, WARNING
 from explorer.ui.sparse_pane import SparseDetailPane
-from explorer.ui.variable_nodes import VariableNode, build_tree, unchecked_sparse
+from explorer.ui.variable_nodes import VariableNode, build_tree
 from explorer.ui.variable_tree_panel import VariableTreePanel
 
 
@@ -63,7 +63,7 @@ def check_sparse_tensors(
         try:
             found = examine(reader, triplet)
         except Exception as exc:  # noqa: BLE001 - one odd triplet must not stop the others
-            found = unchecked_sparse(triplet, None)
+            found = SparseTensor.from_triplet(triplet)
             found.problems.append(
                 str(exc) if isinstance(exc, CheckpointError) else f"It could not be checked: {exc}."
             )

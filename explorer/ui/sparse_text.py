@@ -39,13 +39,18 @@ def percent_text(fraction: float) -> str:
     return np.format_float_positional(percent, precision=3, fractional=False, trim="-") + "%"
 
 
+def density_text(sparse: SparseTensor) -> str:
+    """ "2.67% dense", or "" until the dense shape is known."""
+    fraction = density(sparse.nnz, sparse.shape)
+    return "" if fraction is None else f"{percent_text(fraction)} dense"
+
+
 def sparse_label(name: str, sparse: SparseTensor) -> str:
     """The tree's name column: "weights  (40 nnz, 2.67% dense)"."""
     if sparse.nnz is None:
         return name
-    fraction = density(sparse.nnz, sparse.shape)
-    dense = "" if fraction is None else f", {percent_text(fraction)} dense"
-    return f"{name}  ({sparse.nnz:,} nnz{dense})"
+    dense = density_text(sparse)
+    return f"{name}  ({sparse.nnz:,} nnz{', ' + dense if dense else ''})"
 
 
 def problems_lines(sparse: SparseTensor, checked: bool) -> list[str]:
@@ -59,8 +64,8 @@ def sparse_tooltip(sparse: SparseTensor, checked: bool) -> str:
     lines = [f"Sparse tensor {sparse.name}"]
     if sparse.nnz is not None:
         shape = f" of {shape_text(sparse.shape)}" if sparse.shape is not None else ""
-        fraction = density(sparse.nnz, sparse.shape)
-        dense = f" ({percent_text(fraction)} dense)" if fraction is not None else ""
+        dense = density_text(sparse)
+        dense = f" ({dense})" if dense else ""
         lines.append(f"{sparse.nnz:,} entries{shape}{dense}")
     for role, key in (("indices", sparse.indices), ("values", sparse.values),
                       ("dense shape", sparse.dense_shape)):  # fmt: skip

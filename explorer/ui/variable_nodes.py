@@ -111,14 +111,6 @@ def _make_path(scopes: dict[str, VariableNode], path: str) -> VariableNode:
     return node
 
 
-def unchecked_sparse(triplet: SparseTriplet, nnz: int | None) -> SparseTensor:
-    """What the metadata tells of a triplet before its indices are read."""
-    return SparseTensor(
-        triplet.name, *triplet.members, nnz=nnz, shape=None,
-        problems=list(triplet.structure_problems),
-    )  # fmt: skip
-
-
 def _group_sparse(scopes: dict[str, VariableNode], triplets: Sequence[SparseTriplet]) -> None:
     """Give each triplet a node at its base name and move its members under it."""
     moved: dict[VariableNode, set[VariableNode]] = {}  # old parent -> members leaving it
@@ -137,7 +129,7 @@ def _group_sparse(scopes: dict[str, VariableNode], triplets: Sequence[SparseTrip
         indices_info = members[0].info
         assert indices_info is not None
         nnz = indices_info.shape[0] if len(indices_info.shape) == 2 else None
-        node.sparse = unchecked_sparse(triplet, nnz)
+        node.sparse = SparseTensor.from_triplet(triplet, nnz)
         for member in members:
             if member.parent is not node:
                 assert member.parent is not None
