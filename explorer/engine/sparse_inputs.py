@@ -60,10 +60,10 @@ def find_sparse_inputs(location: Location) -> list[SparseInput]:
     if location.saved_model is not None:
         for meta_graph in _saved_model(location.saved_model).meta_graphs:
             found += _from_signatures(meta_graph.signature_def)
-            found += _from_graph(meta_graph.graph_def)
+            found += graph_sparse_inputs(meta_graph.graph_def)
     elif location.meta_path is not None:
         meta_graph = _meta_graph(location.meta_path)
-        found += _from_graph(meta_graph.graph_def)
+        found += graph_sparse_inputs(meta_graph.graph_def)
         found += _from_signatures(meta_graph.signature_def)
     return _unique(found)
 
@@ -113,7 +113,8 @@ def _known(dim: int | None) -> int | None:
 # --- TF1 graphs: the ops tf.compat.v1.sparse.placeholder(name=NAME) makes -------------------
 
 
-def _from_graph(graph_def: Any) -> list[SparseInput]:
+def graph_sparse_inputs(graph_def: Any) -> list[SparseInput]:
+    """The groups of three ops tf.compat.v1.sparse.placeholder made in a GraphDef."""
     nodes = {node.name: node for node in graph_def.node}
     found = []
     for name, node in nodes.items():
@@ -201,8 +202,9 @@ def _from_signatures(signatures: Mapping[str, Any]) -> list[SparseInput]:
     return found
 
 
-def _flattened(key: str, inputs: Mapping[str, Any]) -> list[SparseInput]:
-    """Sparse inputs a tf.function signature flattened into three dense inputs.
+def flattened_sparse_arguments(inputs: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """Argument names (indices, values, dense shape) of the sparse inputs a tf.function
+    signature flattened into three dense inputs.
 
     A SparseTensorSpec argument BASE becomes BASE (indices), BASE_1 (values), BASE_2 (dense
     shape); an argument holding several specs continues with BASE_3, BASE_4, ... The names
@@ -219,38 +221,48 @@ def _flattened(key: str, inputs: Mapping[str, Any]) -> list[SparseInput]:
             chain.append(f"{base}_{len(chain)}")
         position = 0
         while position + 3 <= len(chain):
-            triple = chain[position : position + 3]
-            sparse = _triple(key, triple, [dense[name] for name in triple])
-            if sparse is None:
+            indices, values, dense_shape = chain[position : position + 3]
+            if not _is_triple([dense[name] for name in (indices, values, dense_shape)]):
                 position += 1
                 continue
-            found.append(sparse)
-            used.update(triple)
+            found.append((indices, values, dense_shape))
+            used.update((indices, values, dense_shape))
             position += 3
     return found
 
 
-def _triple(key: str, names: list[str], infos: list[Any]) -> SparseInput | None:
+def _flattened(key: str, inputs: Mapping[str, Any]) -> list[SparseInput]:
+    found = []
+    for names in flattened_sparse_arguments(inputs):
+        indices, values, dense_shape = (inputs[name] for name in names)
+        # _is_triple made sure of both ranks: indices [N, R], dense shape [R]
+        rank = _known(_dims(indices.tensor_shape)[1])
+        shape_rank = _known(_dims(dense_shape.tensor_shape)[0])
+        found.append(
+            SparseInput(
+                name=f"{key}/{names[0]}",
+                indices=indices.name,
+                values=values.name,
+                dense_shape=dense_shape.name,
+                dtype=_numpy_name(values.dtype),
+                rank=rank if rank is not None else shape_rank,
+            )
+        )
+    return found
+
+
+def _is_triple(infos: list[Any]) -> bool:
     indices, values, dense_shape = infos
     index_dims, value_dims, shape_dims = (_dims(info.tensor_shape) for info in infos)
     int64 = _int64()
     if indices.dtype != int64 or dense_shape.dtype != int64:
-        return None
+        return False
     if index_dims is None or value_dims is None or shape_dims is None:
-        return None
+        return False
     if len(index_dims) != 2 or len(value_dims) != 1 or len(shape_dims) != 1:
-        return None
+        return False
     rank, shape_rank = _known(index_dims[1]), _known(shape_dims[0])
     if rank is not None and shape_rank is not None and rank != shape_rank:
-        return None
+        return False
     count, value_count = _known(index_dims[0]), _known(value_dims[0])
-    if count is not None and value_count is not None and count != value_count:
-        return None
-    return SparseInput(
-        name=f"{key}/{names[0]}",
-        indices=indices.name,
-        values=values.name,
-        dense_shape=dense_shape.name,
-        dtype=_numpy_name(values.dtype),
-        rank=rank if rank is not None else shape_rank,
-    )
+    return count is None or value_count is None or count == value_count

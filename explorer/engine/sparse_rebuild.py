@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import re
 import sys
 from types import ModuleType
 from typing import TYPE_CHECKING
@@ -27,6 +26,7 @@ from explorer.core.errors import CheckpointError
 from explorer.core.sparse import SparseTensor
 from explorer.engine.rebuild_report import RebuildReport
 from explorer.engine.tensorflow_import import import_tensorflow
+from explorer.engine.tf_errors import tf_complaint
 
 if TYPE_CHECKING:  # annotations only: TensorFlow is imported through import_tensorflow()
     from tensorflow import SparseTensor as TFSparseTensor
@@ -38,18 +38,6 @@ PASSED = (
     f"TensorFlow's index check ({CHECK_OP}) finds every index inside the dense shape, "
     "in row-major order and unique."
 )
-
-_FUNCTION_NODE = re.compile(r"\{\{[^}]*\}\}\s*")  # "{{function_node __wrapped__...}}"
-_OP_NAME = re.compile(r"\[Op:(\w+)\]")
-_SENTENCE_END = re.compile(r"\.(?:\s|$)|: <tf\.Tensor|\s*\[Op:")
-
-
-def tf_complaint(exc: Exception) -> tuple[str | None, str]:
-    """(op name or None, the first sentence of TensorFlow's message without its end stop)."""
-    text = getattr(exc, "message", None) or str(exc)
-    op = _OP_NAME.search(text)
-    first = _FUNCTION_NODE.sub("", text).strip().split("\n")[0]
-    return (op.group(1) if op else None), _SENTENCE_END.split(first)[0].strip()
 
 
 def _read(tf: ModuleType, prefix: str, sparse: SparseTensor) -> list[np.ndarray]:
