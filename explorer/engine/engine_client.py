@@ -1,0 +1,339 @@
+"""The window's handle on the engine process, which runs TensorFlow so that the window never does.
+
+Requests are blocking calls made from worker threads, one at a time. Cancel kills the child;
+so does nothing else but close(). Whatever happens to the child (abort, segfault, kill -9, exit),
+the request in flight raises one ModelError sentence and the next request starts a fresh child,
+replaying the loads it needs. The child's stderr, TensorFlow's log included, goes to `on_log`.
+
+Imported by the window: this module must not import TensorFlow, even indirectly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from explorer.core.errors import ModelError
+from explorer.engine.engine_protocol import (
+    HELLO_ID,
+    FrameError,
+    decode_reply,
+    encode,
+    read_frame_bytes,
+    write_frame,
+)
+from explorer.engine.rebuild_client import SOURCE_ROOT
+
+ENGINE_MODULE = "explorer.engine.engine_process"
+LOG_TAIL_LINES = 40  # stderr lines kept to explain a death
+JOIN_SECONDS = 5.0  # for reader threads after their child died: its pipes close at once
+
+
+class _Closed:
+    """Put in a child's reply queue when its stdout closes: the child is gone."""
+
+
+_CLOSED = _Closed()
+
+
+@dataclass(eq=False)
+class _Child:
+    process: subprocess.Popen[bytes]
+    replies: queue.Queue[Any] = field(default_factory=queue.Queue)
+    log_tail: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_TAIL_LINES))
+    threads: list[threading.Thread] = field(default_factory=list)
+    loaded: set[str] = field(default_factory=set)  # model keys this child holds
+
+    @property
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+
+def _environment() -> dict[str, str]:
+    # The child runs the parent's copy of the package, installed or not.
+    path = os.pathsep.join(filter(None, [SOURCE_ROOT, os.environ.get("PYTHONPATH")]))
+    return {
+        **os.environ,
+        "PYTHONPATH": path,
+        "PYTHONUNBUFFERED": "1",  # log lines reach the window as they are written
+        "PYTHONIOENCODING": "utf-8",
+    }
+
+
+def _how_it_stopped(code: int | None) -> str:
+    if code is None:
+        return "it closed its pipe"
+    if code < 0:
+        try:
+            return f"killed by signal {-code}, {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit status {code}"
+
+
+class EngineClient:
+    """Starts, talks to, cancels and restarts the engine child process.
+
+    `on_log(line)` gets each line the child writes to stderr and `on_state(text)` short states
+    ("starting", "ready", "busy", "stopped"); both are called from background threads.
+    """
+
+    def __init__(
+        self,
+        on_log: Callable[[str], None] | None = None,
+        on_state: Callable[[str], None] | None = None,
+    ) -> None:
+        self._on_log = on_log
+        self._on_state = on_state
+        self._request_lock = threading.Lock()  # one request at a time; others wait here
+        self._lock = threading.RLock()  # guards everything below
+        self._child: _Child | None = None
+        self._busy_op: str | None = None  # the op of the request in flight
+        self._cancelled = False
+        self._closed = False
+        self._state = "stopped"
+        self._next_id = HELLO_ID + 1
+        self._loads: dict[str, dict[str, Any]] = {}  # model key -> load args, to replay
+
+    # -- public API ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Spawns the child unless one runs; returns at once (the child imports TF meanwhile)."""
+        with self._lock, contextlib.suppress(ModelError):  # the next request reports it
+            if not self._closed:
+                self._live_child()
+
+    def request(self, op: str, **args: Any) -> Any:
+        """The value the child returns for `op`; ModelError (one sentence) if it fails.
+
+        Blocking: call it from a worker thread. A request naming a `model` the current child
+        has not loaded (it was restarted) first replays that model's last successful load.
+        """
+        if "id" in args or "op" in args:
+            raise TypeError("'op' and 'id' are reserved request fields")
+        with self._request_lock:
+            model = args.get("model")
+            if op == "unload":
+                self._loads.pop(model, None)  # type: ignore[arg-type]
+                if not self._child_holds(model):
+                    return None
+            elif op != "load" and model in self._loads and not self._child_holds(model):
+                self._replay_load(op, model)
+            try:
+                value = self._exchange(op, op, args)
+            except ModelError:
+                if op == "load":  # a failed load is not remembered
+                    self._loads.pop(model, None)  # type: ignore[arg-type]
+                raise
+            if op == "load":
+                self._loads[model] = dict(args)  # type: ignore[index]
+            return value
+
+    def _replay_load(self, label: str, model: str) -> None:
+        try:
+            self._exchange(label, "load", self._loads[model])
+        except ModelError:
+            if self.running:  # the load itself failed (not the child): it is not remembered
+                self._loads.pop(model, None)
+            raise
+
+    def cancel(self) -> None:
+        """Kills the child if a request is in flight; that request raises 'cancelled'."""
+        with self._lock:
+            if self._busy_op is not None and self._child is not None:
+                self._cancelled = True
+                self._child.process.kill()
+
+    def close(self) -> None:
+        """Kills the child and reaps it; later requests fail. Safe to call more than once."""
+        with self._lock:
+            self._closed = True
+            child, self._child = self._child, None
+            if self._busy_op is not None:
+                self._cancelled = True
+        if child is not None:
+            self._retire(child)
+        self._set_state("stopped")
+
+    @property
+    def running(self) -> bool:
+        with self._lock:
+            return self._child is not None and self._child.alive
+
+    @property
+    def pid(self) -> int | None:
+        with self._lock:
+            return self._child.process.pid if self.running else None  # type: ignore[union-attr]
+
+    # -- the child -------------------------------------------------------------------------
+
+    def _set_state(self, state: str) -> None:
+        with self._lock:  # held while calling back, so states arrive in the order they happen
+            if state != self._state:
+                self._state = state
+                if self._on_state is not None:
+                    self._on_state(state)
+
+    def _child_holds(self, model: Any) -> bool:
+        with self._lock:
+            child = self._child
+            return child is not None and child.alive and model in child.loaded
+
+    def _live_child(self) -> _Child:
+        """The running child, spawned now if there is none (caller holds the lock)."""
+        if self._child is not None and self._child.alive:
+            return self._child
+        if self._child is not None:
+            self._reap(self._child)  # not joined: its readers may be waiting for this lock
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-m", ENGINE_MODULE],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=_environment(),
+                # Ctrl-C in the terminal is for the window; the child exits when stdin closes.
+                start_new_session=True,
+            )
+        except OSError as exc:  # out of processes or file descriptors
+            raise ModelError(f"The engine process cannot be started: {exc}.") from None
+        child = _Child(process)
+        for target in (self._read_replies, self._read_log):
+            thread = threading.Thread(
+                target=target, args=(child,), name=f"engine-{target.__name__}", daemon=True
+            )
+            child.threads.append(thread)
+            thread.start()
+        self._child = child
+        self._set_state("starting")
+        return child
+
+    @staticmethod
+    def _reap(child: _Child) -> None:
+        """Kills (if need be) and reaps a child: no zombie, and its stdin pipe closed."""
+        if child.alive:
+            child.process.kill()
+        child.process.wait()
+        with contextlib.suppress(OSError):
+            child.process.stdin.close()  # type: ignore[union-attr]
+
+    def _retire(self, child: _Child) -> None:
+        """Reaps a child and waits for its readers (never call it holding the lock)."""
+        self._reap(child)
+        for thread in child.threads:
+            thread.join(JOIN_SECONDS)
+
+    def _read_replies(self, child: _Child) -> None:
+        stream = child.process.stdout
+        assert stream is not None
+        try:
+            while True:
+                try:
+                    body = read_frame_bytes(stream)
+                except EOFError:
+                    break
+                except FrameError as error:  # nothing after it can be trusted: end the child
+                    child.process.kill()
+                    child.process.wait()
+                    child.replies.put(error)
+                    break
+                try:
+                    reply = decode_reply(body)
+                except FrameError as error:
+                    child.replies.put(error)
+                    continue
+                if reply.get("id") == HELLO_ID:
+                    with self._lock:
+                        if child is self._child and self._busy_op is None:
+                            self._set_state("ready")
+                else:
+                    child.replies.put(reply)
+        finally:
+            stream.close()
+            child.process.wait()  # reaps it now, even when idle
+            child.replies.put(_CLOSED)
+            with self._lock:
+                if child is self._child:
+                    self._set_state("stopped")
+
+    def _read_log(self, child: _Child) -> None:
+        stream = child.process.stderr
+        assert stream is not None
+        with stream:
+            for raw in iter(stream.readline, b""):
+                line = raw.decode("utf-8", "replace").rstrip("\r\n")
+                child.log_tail.append(line)
+                if self._on_log is not None:
+                    # The pipe must keep draining, or the child blocks on a full stderr.
+                    with contextlib.suppress(Exception):
+                        self._on_log(line)
+
+    def _exchange(self, label: str, op: str, args: dict[str, Any]) -> Any:
+        """Sends one request to the child and waits for its reply; `label` names it in errors."""
+        request_id = self._next_id  # no lock needed: requests are serialized
+        self._next_id += 1
+        body = encode({"op": op, "id": request_id, **args})
+        with self._lock:
+            if self._closed:
+                raise ModelError(f"The engine is closed; the request {label} was not sent.")
+            child = self._live_child()
+            self._busy_op = label
+            self._cancelled = False
+            self._set_state("busy")
+        try:
+            # A failed write means the child is gone: its reply reader reports that below.
+            with contextlib.suppress(OSError, ValueError):
+                write_frame(child.process.stdin, body)  # type: ignore[arg-type]
+            reply = self._await_reply(child, request_id)
+        finally:
+            with self._lock:
+                self._busy_op = None
+                cancelled = self._cancelled
+        if cancelled or reply is _CLOSED or not child.alive:
+            self._forget(child)
+        else:
+            with self._lock:
+                if child is self._child:
+                    self._set_state("ready")
+        if cancelled:
+            raise ModelError(f"The engine request {label} was cancelled.")
+        if reply is _CLOSED:
+            how = _how_it_stopped(child.process.returncode)
+            raise ModelError(
+                f"The engine process stopped ({how}) while running {label}; "
+                "the next request starts a fresh one.",
+                "\n".join(child.log_tail),
+            )
+        if isinstance(reply, FrameError):
+            raise ModelError(f"The engine's reply to {label} cannot be read: {reply}.")
+        if op in ("load", "unload"):
+            child.loaded.discard(args["model"])  # the child drops the key before loading
+            if op == "load" and reply["ok"]:
+                child.loaded.add(args["model"])
+        if reply["ok"]:
+            return reply["value"]
+        raise reply["error"]
+
+    @staticmethod
+    def _await_reply(child: _Child, request_id: int) -> Any:
+        while True:
+            reply = child.replies.get()
+            if not isinstance(reply, dict) or reply.get("id") in (request_id, None):
+                return reply
+
+    def _forget(self, child: _Child) -> None:
+        """Lets go of a killed or dead child, once it is reaped and its log tail complete."""
+        with self._lock:
+            if child is self._child:
+                self._child = None
+                self._set_state("stopped")
+        self._retire(child)
