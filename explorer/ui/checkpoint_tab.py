@@ -6,8 +6,9 @@ indices are validated by a background job afterwards, which then updates their t
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QSplitter,
     QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -25,13 +27,17 @@ from PySide6.QtWidgets import (
 from explorer.core.bundle import BundleReader
 from explorer.core.checkpoint import Checkpoint, open_checkpoint
 from explorer.core.errors import CheckpointError
+from explorer.core.feeds import sparse_from_checkpoint
 from explorer.core.locate import step_of
+from explorer.core.model_spec import SparseArray
 from explorer.core.sparse import SparseTensor, examine
 from explorer.core.sparse_detect import SparseTriplet, find_triplets
 from explorer.ui.detail_pane import DetailPane
+from explorer.ui.engine_bridge import EngineBridge
 from explorer.ui.formatting import count_text
 from explorer.ui.jobs import JobFailure, JobSlot
 from explorer.ui.log_view import ERROR, INFO, WARNING
+from explorer.ui.model_pane import ModelPane
 from explorer.ui.sparse_pane import SparseDetailPane
 from explorer.ui.variable_nodes import VariableNode, build_tree
 from explorer.ui.variable_tree_panel import VariableTreePanel
@@ -88,7 +94,9 @@ class CheckpointTab(QWidget):
     sig_log = Signal(str, str)
     """Level and text of an entry for the log."""
 
-    def __init__(self, path: str, parent: QWidget | None = None):
+    _opened = 0  # tabs made so far: each gets its own model key in the shared engine
+
+    def __init__(self, path: str, engine: EngineBridge, parent: QWidget | None = None):
         super().__init__(parent)
         self.path = path
         self.checkpoint: Checkpoint | None = None
@@ -146,10 +154,18 @@ class CheckpointTab(QWidget):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([480, 800])
 
+        CheckpointTab._opened += 1
+        self.model_pane = ModelPane(engine, model_key=f"tab-{CheckpointTab._opened}")
+        self.model_pane.sig_log.connect(self.sig_log)
+        self.views = QTabWidget()
+        self.views.setDocumentMode(True)
+        self.views.addTab(splitter, "&Variables")
+        self.views.addTab(self.model_pane, "&Model")
+
         self._stack = QStackedWidget()
-        for page in (loading, self.error_label, splitter):
+        for page in (loading, self.error_label, self.views):
             self._stack.addWidget(page)
-        self._loading, self._content = loading, splitter
+        self._loading, self._content = loading, self.views
         layout = QVBoxLayout(self)
         layout.addWidget(self._header)
         layout.addWidget(self._stack, 1)
@@ -186,7 +202,8 @@ class CheckpointTab(QWidget):
 
     def hasPendingOperations(self) -> bool:  # noqa: N802 - silx's name, which tests look for
         jobs = self._jobs.has_pending() or self._checks.has_pending()
-        return jobs or self.detail.has_pending() or self.sparse_pane.has_pending()
+        panes = self.detail.has_pending() or self.sparse_pane.has_pending()
+        return jobs or panes or self.model_pane.has_pending()
 
     def shutdown(self) -> None:
         """Stop background jobs and drop the reader's file mappings (arrays still shown keep
@@ -195,6 +212,7 @@ class CheckpointTab(QWidget):
         self._checks.cancel()
         self.detail.shutdown()
         self.sparse_pane.shutdown()
+        self.model_pane.shutdown()
         if self.checkpoint is not None:
             self.checkpoint.close()
 
@@ -230,7 +248,23 @@ class CheckpointTab(QWidget):
         self.tree_panel.set_root(loaded.root, keep_key, keep_sparse)
         if loaded.triplets:
             self._checks.start(check_sparse_tensors, checkpoint.reader, loaded.triplets)
+        self.model_pane.set_location(location, self._sparse_loaders(loaded))
         self.sig_loaded.emit(checkpoint)
+
+    def show_model(self) -> ModelPane:
+        """Switch to the Model tab (which loads the model) and return its pane."""
+        self.views.setCurrentWidget(self.model_pane)
+        return self.model_pane
+
+    @staticmethod
+    def _sparse_loaders(loaded: LoadedCheckpoint) -> dict[str, Callable[[], SparseArray]]:
+        """For the feed panel: read a sparse tensor of the checkpoint as a sample input."""
+        reader = loaded.checkpoint.reader
+        return {
+            triplet.name: partial(sparse_from_checkpoint, reader, sparse)
+            for triplet in loaded.triplets
+            for sparse in [SparseTensor.from_triplet(triplet)]
+        }
 
     def _on_checked(self, checked: dict[str, SparseTensor]) -> None:
         self.tree_panel.model.update_sparse(checked)

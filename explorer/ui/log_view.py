@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QPlainTextEdit, QWidget
 INFO = "info"
 WARNING = "warning"
 ERROR = "error"
+ENGINE = "engine"  # a line the engine process (TensorFlow) wrote
 MAX_LINES = 5000
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from explorer.ui.checkpoint_tab import CheckpointTab
-from explorer.ui.log_view import INFO, LogView
+from explorer.ui.engine_bridge import EngineBridge
+from explorer.ui.log_view import ENGINE, INFO, LogView
 from explorer.ui.recent_paths import RecentPaths
 from explorer.ui.samples import bundled_samples
 from explorer.ui.welcome_page import WelcomePage
@@ -28,9 +29,18 @@ class MainWindow(QMainWindow):
     sig_tab_finished = Signal(object)
     """A CheckpointTab that has just loaded or failed to load."""
 
-    def __init__(self, settings: QSettings | None = None, parent: QWidget | None = None):
+    def __init__(
+        self,
+        settings: QSettings | None = None,
+        engine: EngineBridge | None = None,
+        parent: QWidget | None = None,
+    ):
+        """`engine`: a shared engine process (tests); by default the window starts its own in the
+        background at once, so TensorFlow is imported before the model is first wanted."""
         super().__init__(parent)
         self.setWindowTitle(APP_NAME)
+        self._owns_engine = engine is None
+        self.engine = engine if engine is not None else EngineBridge(self)
         self.resize(1280, 820)
         self._recent = RecentPaths(settings if settings is not None else QSettings())
 
@@ -60,6 +70,9 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
         self.resizeDocks([dock], [140], Qt.Orientation.Vertical)
         self._build_menus(dock)
+        self.engine.sig_log.connect(self._on_engine_log)
+        if self._owns_engine:
+            QTimer.singleShot(0, self.engine.start)
 
     def _build_menus(self, dock: QDockWidget) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -81,7 +94,7 @@ class MainWindow(QMainWindow):
     def open_path(self, path: str) -> None:
         """Open `path` in a new tab; failures are shown in that tab and the log, never raised."""
         path = str(Path(path).expanduser().absolute())
-        tab = CheckpointTab(path)
+        tab = CheckpointTab(path, self.engine)
         tab.sig_log.connect(self.log_view.log)
         tab.sig_loaded.connect(lambda _checkpoint, tab=tab: self._on_tab_loaded(tab))
         tab.sig_failed.connect(lambda _message, tab=tab: self._on_tab_failed(tab))
@@ -121,6 +134,8 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         for tab in self.tabs():
             tab.shutdown()
+        if self._owns_engine:
+            self.engine.close()
         super().closeEvent(event)
 
     def _on_tab_loaded(self, tab: CheckpointTab) -> None:
@@ -138,6 +153,9 @@ class MainWindow(QMainWindow):
         if index >= 0:
             self.tab_widget.setTabText(index, title)
             self._update_title()
+
+    def _on_engine_log(self, line: str) -> None:
+        self.log_view.log(ENGINE, line)
 
     def _update_title(self) -> None:
         tab = self.current_tab()

@@ -9,6 +9,7 @@ import pytest
 from PySide6.QtCore import QModelIndex, QSettings, QThreadPool
 
 from explorer.ui.checkpoint_tab import CheckpointTab
+from explorer.ui.engine_bridge import EngineBridge
 from explorer.ui.main_window import MainWindow
 from explorer.ui.variable_nodes import VariableNode
 from explorer.ui.variable_tree_panel import VariableTreePanel
@@ -79,9 +80,18 @@ def settings(tmp_path: Path) -> QSettings:
     return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
 
 
+@pytest.fixture(scope="session")
+def engine(qapp) -> Iterator[EngineBridge]:
+    """One engine process for every window of the run: each starts TensorFlow once only when a
+    test first asks it for a model."""
+    bridge = EngineBridge()
+    yield bridge
+    bridge.close()
+
+
 @pytest.fixture
-def window(qtbot, settings: QSettings) -> Iterator[MainWindow]:
-    win = MainWindow(settings)
+def window(qtbot, settings: QSettings, engine: EngineBridge) -> Iterator[MainWindow]:
+    win = MainWindow(settings, engine=engine)
     qtbot.addWidget(win)
     win.show()
     yield win

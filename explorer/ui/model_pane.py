@@ -1,0 +1,378 @@
+"""The Model tab: load the graph or SavedModel beside the checkpoint, feed it, run it.
+
+Loading and running happen in the engine process (EngineBridge); this pane only holds the
+ModelInfo it got back, the feed panel, the output choice and the output view.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from explorer.core.errors import FeedError, ModelError
+from explorer.core.feeds import check_feed
+from explorer.core.locate import Location
+from explorer.core.model_spec import EntryPoint, ModelInfo, SparseArray, Value
+from explorer.engine.python_script import python_script
+from explorer.ui.engine_bridge import EngineBridge
+from explorer.ui.feed_panel import FeedPanel
+from explorer.ui.jobs import JobFailure, JobSlot
+from explorer.ui.log_view import ERROR, INFO
+from explorer.ui.model_outputs import OutputPicker
+from explorer.ui.output_view import OutputView
+
+ENTRY_LABELS = {"graph": "Graph", "signature": "Signature", "function": "Function"}
+
+
+def model_source(location: Location) -> Path | None:
+    """The SavedModel directory or the .meta graph beside the checkpoint, if there is one."""
+    return location.saved_model or location.meta_path
+
+
+def failure_text(failure: JobFailure) -> tuple[str, str]:
+    """The sentence to show and the details for the log."""
+    error = failure.error
+    if isinstance(error, ModelError):
+        return str(error), error.details
+    detail = str(error).rstrip(".") or type(error).__name__
+    return f"The model request failed: {detail} (an internal error).", failure.traceback
+
+
+class ModelPane(QWidget):
+    sig_log = Signal(str, str)
+    """Level and text of an entry for the log."""
+
+    def __init__(self, engine: EngineBridge, model_key: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.engine = engine
+        self.model_key = model_key
+        self.info: ModelInfo | None = None
+        self.outputs: dict[str, Value] = {}
+        self._location: Location | None = None
+        self._loaded_for: tuple[str, str] | None = None  # (source, prefix) of self.info
+        self._checkpoint_sparse: Mapping[str, Callable[[], SparseArray]] = {}
+        self._started = 0.0
+        self._wanted: tuple[str, str] | None = None
+
+        self._loads = JobSlot(self)
+        self._loads.sig_done.connect(self._on_loaded)
+        self._loads.sig_failed.connect(self._on_load_failed)
+        self._runs = JobSlot(self)
+        self._runs.sig_done.connect(self._on_ran)
+        self._runs.sig_failed.connect(self._on_run_failed)
+        self._runs.sig_running.connect(self._update_buttons)
+
+        self.source_label = QLabel()
+        self.source_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.entry_box = QComboBox()
+        self.entry_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.entry_box.currentIndexChanged.connect(self._on_entry_chosen)
+        entry_label = QLabel("&Run:")
+        entry_label.setBuddy(self.entry_box)
+        self.reload_button = QPushButton("Reloa&d model")
+        self.reload_button.clicked.connect(lambda: self.load(force=True))
+        header = QHBoxLayout()
+        header.addWidget(self.source_label, 1)
+        header.addWidget(entry_label)
+        header.addWidget(self.entry_box)
+        header.addWidget(self.reload_button)
+
+        self.feed_panel = FeedPanel()
+        self.feed_panel.sig_changed.connect(self._update_buttons)
+        self.output_picker = OutputPicker()
+        self.output_picker.sig_changed.connect(self._update_buttons)
+        self.output_view = OutputView()
+        self.output_view.sig_log.connect(self.sig_log)
+        left = QSplitter(Qt.Orientation.Vertical)
+        left.addWidget(self.feed_panel)
+        left.addWidget(self.output_picker)
+        left.setStretchFactor(0, 4)
+        left.setStretchFactor(1, 1)
+        left.setSizes([600, 150])
+        body = QSplitter()
+        body.addWidget(left)
+        body.addWidget(self.output_view)
+        body.setStretchFactor(1, 1)
+        body.setSizes([520, 700])
+
+        self.run_button = QPushButton("▶ &Run")
+        self.run_button.setToolTip("Run the model on these inputs (Ctrl+R)")
+        self.run_button.clicked.connect(self.run)
+        QShortcut(QKeySequence("Ctrl+R"), self, self.run)
+        self.cancel_button = QPushButton("&Cancel")
+        self.cancel_button.setToolTip("Stop the run; the engine process is restarted")
+        self.cancel_button.clicked.connect(self.cancel)
+        self.copy_button = QPushButton("Copy as &Python")
+        self.copy_button.setToolTip("A standalone TensorFlow script that runs the same inputs")
+        self.copy_button.clicked.connect(self.copy_script)
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)
+        self.busy.setMaximumWidth(120)
+        self.busy.setVisible(False)
+        self.status_label = QLabel()
+        self.status_label.setObjectName("modelStatus")
+        self.status_label.setWordWrap(True)
+        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        actions = QHBoxLayout()
+        for widget in (self.run_button, self.cancel_button, self.copy_button, self.busy):
+            actions.addWidget(widget)
+        actions.addWidget(self.status_label, 1)
+
+        content = QWidget()
+        content_layout = QVBoxLayout(content)
+        content_layout.setContentsMargins(0, 0, 0, 0)
+        content_layout.addLayout(header)
+        content_layout.addWidget(body, 1)
+        content_layout.addLayout(actions)
+
+        self.message_label = QLabel()
+        self.message_label.setObjectName("modelMessage")
+        self.message_label.setWordWrap(True)
+        self.message_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.message_label.setMargin(24)
+        self.retry_button = QPushButton("Try &again")
+        self.retry_button.clicked.connect(lambda: self.load(force=True))
+        message_page = QWidget()
+        message_layout = QVBoxLayout(message_page)
+        message_layout.addStretch(1)
+        message_layout.addWidget(self.message_label)
+        message_layout.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignHCenter)
+        message_layout.addStretch(2)
+        self._stack = QStackedWidget()
+        self._stack.addWidget(message_page)
+        self._stack.addWidget(content)
+        self._message_page, self._content = message_page, content
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._stack)
+        self._show_message("Open a checkpoint to load its model.", retry=False)
+        self._update_buttons()
+
+    # --- what the tab tells the pane ---------------------------------------------------------
+
+    def set_location(
+        self,
+        location: Location,
+        checkpoint_sparse: Mapping[str, Callable[[], SparseArray]] | None = None,
+    ) -> None:
+        """The checkpoint now open; its model is loaded when the pane is first shown."""
+        self._location = location
+        self._checkpoint_sparse = dict(checkpoint_sparse or {})
+        if model_source(location) is None:
+            self._show_message(
+                f"No model beside {location.prefix}: there is no {location.prefix.name}.meta "
+                "graph and it is not a SavedModel, so there is nothing to run. The variables "
+                "can still be read in the Variables tab.",
+                retry=False,
+            )
+        elif self.isVisible():
+            self.load()
+
+    def has_model(self) -> bool:
+        return self._location is not None and model_source(self._location) is not None
+
+    def load(self, force: bool = False) -> None:
+        """Load (or reload) the model in the engine, unless it is loaded for this checkpoint."""
+        if self._location is None or not self.has_model():
+            return
+        source = str(model_source(self._location))
+        wanted = (source, str(self._location.prefix))
+        if not force and (wanted == self._loaded_for or self._loads.is_running()):
+            return
+        prefix = None if self._location.saved_model else str(self._location.prefix)
+        self._show_message(f"Loading {source} in the engine process…", retry=False, busy=True)
+        self.sig_log.emit(INFO, f"Loading the model {source}" + (f" ({prefix})" if prefix else ""))
+        self._started = time.monotonic()
+        self._loads.start(
+            partial(self.engine.request, "load", model=self.model_key, path=source, prefix=prefix)
+        )
+        self._wanted = wanted
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.load()
+
+    def has_pending(self) -> bool:
+        jobs = self._loads.has_pending() or self._runs.has_pending()
+        return jobs or self.feed_panel.has_pending() or self.output_view.has_pending()
+
+    def shutdown(self) -> None:
+        if self._loads.is_running() or self._runs.is_running():
+            self.engine.cancel()
+        self._loads.cancel()
+        self._runs.cancel()
+        self.feed_panel.shutdown()
+        self.output_view.shutdown()
+        if self.info is not None:
+            self.engine.forget(self.model_key)
+
+    # --- loading -----------------------------------------------------------------------------
+
+    def _on_loaded(self, info: ModelInfo) -> None:
+        self.info = info
+        self._loaded_for = self._wanted
+        seconds = time.monotonic() - self._started
+        restored = f", restored from {Path(info.prefix).name}" if info.prefix else ""
+        self.source_label.setText(f"{_KIND_TEXT[info.kind]} {info.source}{restored}")
+        self.sig_log.emit(INFO, f"Loaded {info.source} in {seconds:.1f} s{restored}.")
+        for note in info.notes:
+            self.sig_log.emit(INFO, note)
+        self.entry_box.blockSignals(True)
+        self.entry_box.clear()
+        for entry in info.entries:
+            self.entry_box.addItem(f"{ENTRY_LABELS[entry.kind]} {entry.name}", entry.key)
+        self.entry_box.blockSignals(False)
+        self._stack.setCurrentWidget(self._content)
+        self.output_view.clear("Run the model to see its outputs.")
+        if info.entries:
+            self.entry_box.setCurrentIndex(_preferred_entry(info.entries))
+            self._on_entry_chosen(self.entry_box.currentIndex())
+        self._update_buttons()
+
+    def _on_load_failed(self, failure: JobFailure) -> None:
+        message, details = failure_text(failure)
+        self.sig_log.emit(ERROR, "\n".join(filter(None, [message, details])))
+        self._show_message(message, retry=True)
+
+    def _show_message(self, text: str, retry: bool, busy: bool = False) -> None:
+        self.message_label.setText(text)
+        self.retry_button.setVisible(retry)
+        self.busy.setVisible(busy)
+        self._stack.setCurrentWidget(self._message_page)
+
+    # --- choosing what to run ----------------------------------------------------------------
+
+    def current_entry(self) -> EntryPoint | None:
+        key = self.entry_box.currentData()
+        return None if self.info is None or key is None else self.info.entry(key)
+
+    def select_entry(self, key: str) -> bool:
+        index = self.entry_box.findData(key)
+        if index >= 0:
+            self.entry_box.setCurrentIndex(index)
+        return index >= 0
+
+    def _on_entry_chosen(self, _index: int) -> None:
+        entry = self.current_entry()
+        if entry is None or self.info is None:
+            return
+        self.feed_panel.set_inputs(entry.inputs, self._checkpoint_sparse)
+        self.output_picker.set_entry(entry, self.info.tensors)
+        self._update_buttons()
+
+    # --- running -----------------------------------------------------------------------------
+
+    def checked_feeds(self) -> dict[str, Value]:
+        """The feed panel's values as the engine will take them; FeedError if one is wrong."""
+        entry = self.current_entry()
+        if entry is None:
+            raise FeedError("No model is loaded.")
+        specs = {spec.name: spec for spec in entry.inputs}
+        feeds = self.feed_panel.feeds()
+        return {name: check_feed(specs[name], value) for name, value in feeds.items()}
+
+    def run(self) -> None:
+        entry = self.current_entry()
+        if entry is None or self._runs.is_running() or self._loads.is_running():
+            return
+        problems = self.feed_panel.problems()
+        if problems:
+            name, problem = next(iter(problems.items()))
+            self._set_status(f"Input '{name}': {problem}", error=True)
+            return
+        try:
+            feeds = self.checked_feeds()
+        except FeedError as exc:
+            self._set_status(str(exc), error=True)
+            return
+        outputs = self.output_picker.chosen()
+        self._started = time.monotonic()
+        self._set_status("Running…")
+        request = partial(self.engine.request, "run", model=self.model_key, entry=entry.key)
+        self._runs.start(partial(request, feeds=feeds, outputs=outputs))
+        self._update_buttons()
+
+    def cancel(self) -> None:
+        if self._runs.is_running() or self._loads.is_running():
+            self.engine.cancel()  # the request then fails with "cancelled"
+
+    def _on_ran(self, outputs: dict[str, Value]) -> None:
+        self.outputs = outputs
+        entry = self.current_entry()
+        seconds = time.monotonic() - self._started
+        specs = entry.outputs if entry is not None and entry.kind != "graph" else None
+        self.output_view.show_outputs(outputs, specs, title=entry.key if entry else "")
+        self._set_status(f"Ran {entry.key if entry else 'the model'} in {seconds:.2f} s.")
+        self.sig_log.emit(INFO, f"Ran {entry.key if entry else 'the model'} in {seconds:.2f} s.")
+        self._update_buttons()
+
+    def _on_run_failed(self, failure: JobFailure) -> None:
+        message, details = failure_text(failure)
+        self.sig_log.emit(ERROR, "\n".join(filter(None, [message, details])))
+        self._set_status(message, error=True)
+        self.output_view.clear(message)
+        self._update_buttons()
+
+    def copy_script(self) -> str:
+        """Put a standalone TensorFlow script for this run on the clipboard; returns it."""
+        entry = self.current_entry()
+        if entry is None or self.info is None:
+            return ""
+        try:
+            feeds = self.checked_feeds()
+        except FeedError as exc:
+            self._set_status(str(exc), error=True)
+            return ""
+        script = python_script(self.info, entry.key, feeds, self.output_picker.chosen())
+        QGuiApplication.clipboard().setText(script)
+        self._set_status("Copied a Python script that runs these inputs to the clipboard.")
+        return script
+
+    def status_text(self) -> str:
+        return self.status_label.text()
+
+    def _set_status(self, text: str, error: bool = False) -> None:
+        self.status_label.setText(text)
+        self.status_label.setStyleSheet("color: #c0392b;" if error else "")
+
+    def _update_buttons(self, *_args: object) -> None:
+        running = self._runs.is_running()
+        entry = self.current_entry()
+        ready = entry is not None and self.feed_panel.is_ready() and self.output_picker.is_ready()
+        self.run_button.setEnabled(ready and not running)
+        self.copy_button.setEnabled(ready)
+        self.cancel_button.setEnabled(running)
+        self.busy.setVisible(running or self._loads.is_running())
+        self.entry_box.setEnabled(not running)
+
+
+_KIND_TEXT = {
+    "tf1_graph": "TF1 graph",
+    "tf1_saved_model": "TF1 SavedModel",
+    "tf2_saved_model": "SavedModel",
+}
+
+
+def _preferred_entry(entries: tuple[EntryPoint, ...]) -> int:
+    """serving_default when there is one, else the first entry."""
+    for index, entry in enumerate(entries):
+        if entry.key == "signature:serving_default":
+            return index
+    return 0
