@@ -8,6 +8,8 @@ from explorer import cli
 
 USAGE = """usage: explorer [PATH ...]          open a window on each checkpoint PATH
        explorer inspect PATH [...]   list or read a checkpoint without a window
+       explorer run PATH --feed NAME=FILE.npz [...]
+                                    restore the model and run it on sample inputs
        explorer --help | --version"""
 
 

@@ -1,4 +1,4 @@
-"""Headless subcommands: `explorer inspect PATH [--json] [--tensor NAME ...]`.
+"""Headless subcommands: `explorer inspect PATH [...]` and `explorer run PATH [...]`.
 
 Bad input never prints a traceback: one sentence naming the path and what is wrong on stderr,
 and exit status 2.
@@ -14,14 +14,15 @@ from pathlib import Path
 
 import numpy as np
 
+from explorer import cli_run
 from explorer.core.checkpoint import Checkpoint, display_name, open_checkpoint
 from explorer.core.dtypes import display_name as dtype_display_name
-from explorer.core.errors import CheckpointError, UnsupportedDtypeError
+from explorer.core.errors import CheckpointError, ModelError, UnsupportedDtypeError
 from explorer.core.formatting import human_bytes, parse_slice, shape_text
 from explorer.core.sparse import SparseTensor, examine, find_sparse_tensors
 from explorer.core.sparse_detect import find_triplets
 
-SUBCOMMANDS = ("inspect",)
+SUBCOMMANDS = ("inspect", "run")
 EXIT_BAD_INPUT = 2
 PREVIEW_ELEMENTS = 1000  # printed without --slice; the rest is left unread
 
@@ -266,8 +267,10 @@ def main(argv: list[str]) -> int:
     try:
         if command == "inspect":
             return _inspect(rest)
+        if command == "run":
+            return cli_run.run(rest)
         raise UsageError(f"explorer: unknown subcommand {command}.")
-    except (CheckpointError, UsageError) as exc:
+    except (CheckpointError, ModelError, UsageError, cli_run.RunUsageError) as exc:
         print(str(exc) if str(exc).startswith("explorer") else f"explorer: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except BrokenPipeError:  # e.g. `explorer inspect ... | head`
