@@ -273,3 +273,9 @@ def test_stale_state_file_is_resolved_and_the_log_says_so(gui, window, samples_d
     assert tab.steps_box.currentText().startswith("2")
     log = window.log_view.toPlainText()
     assert "/home/someone/old/run/model.ckpt-2, which does not exist; using model.ckpt-2" in log
+
+
+def test_the_window_icon_is_the_bundled_one(qapp) -> None:
+    from explorer.ui.application import app_icon
+
+    assert not app_icon().pixmap(64).isNull()  # resources/desktop's SVG, drawn by QtSvg
