@@ -160,8 +160,13 @@ def locate(path: str | Path) -> Location:
     return Location(directory, chosen, prefixes, notes=notes)
 
 
+def saved_model_prefix(directory: Path) -> Path:
+    """The checkpoint prefix of a SavedModel's variables."""
+    return directory / "variables" / "variables"
+
+
 def _locate_saved_model(directory: Path) -> Location:
-    prefix = directory / "variables" / "variables"
+    prefix = saved_model_prefix(directory)
     if not Path(f"{prefix}.index").is_file():
         raise CheckpointError(
             f"{directory} is a SavedModel without variables (variables/variables.index is missing)."

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from explorer.core.locate import saved_model_prefix
 from explorer.core.model_spec import EntryPoint, InputSpec, ModelInfo, OutputSpec, Shape
 from explorer.engine.graph_model import SessionRunner, graph_inputs, session_config
 from explorer.engine.graph_outputs import graph_sinks, graph_tensors, numpy_name
@@ -50,7 +51,7 @@ def load_tf1_saved_model(directory: Path, meta_graph: Any) -> tuple[ModelInfo, S
     info = ModelInfo(
         kind="tf1_saved_model",
         source=str(directory),
-        prefix=str(directory / "variables" / "variables"),
+        prefix=str(saved_model_prefix(directory)),
         entries=tuple(entries),
         tensors=graph_tensors(graph),
         notes=tuple(notes),

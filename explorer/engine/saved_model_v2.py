@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from explorer.core.locate import saved_model_prefix
 from explorer.core.model_spec import (
     EntryPoint,
     InputSpec,
@@ -57,7 +58,7 @@ def load_tf2_saved_model(directory: Path, meta_graph: Any) -> tuple[ModelInfo, F
     info = ModelInfo(
         kind="tf2_saved_model",
         source=str(directory),
-        prefix=str(directory / "variables" / "variables"),
+        prefix=str(saved_model_prefix(directory)),
         entries=tuple(entries),
         notes=tuple(notes),
     )

@@ -9,31 +9,22 @@ from __future__ import annotations
 from collections import OrderedDict
 
 import numpy as np
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QColor
 
 from explorer.core.errors import CheckpointError
 from explorer.core.tensor import LazyTensor
 from explorer.ui.array_table_model import VALUE_ROLE
 from explorer.ui.formatting import MAX_CELL_CHARS, value_text
+from explorer.ui.paged_rows_model import AnyIndex, PagedRowsModel
 
-ROW_PAGE = 1000
 BLOCK_ROWS = 512
 CACHED_BLOCKS = 16
 OUTSIDE_COLOUR = QColor(200, 30, 30)
 """Index cells outside the dense shape."""
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 
-
-class CooTableModel(QAbstractTableModel):
+class CooTableModel(PagedRowsModel):
     sig_read_failed = Signal(str)
     """One sentence saying why entries could not be read."""
 
@@ -44,7 +35,6 @@ class CooTableModel(QAbstractTableModel):
         self._shape: tuple[int, ...] | None = None
         self._rank = 0
         self._total = 0
-        self._loaded = 0
         self._blocks: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._failed = False
 
@@ -55,7 +45,7 @@ class CooTableModel(QAbstractTableModel):
         self._rank = indices.shape[1] if indices is not None else 0
         lengths = [t.shape[0] for t in (indices, values) if t is not None]
         self._total = max(lengths, default=0)
-        self._loaded = min(self._total, ROW_PAGE)
+        self._reset_loaded()
         self._blocks.clear()
         self._failed = False
         self.endResetModel()
@@ -70,20 +60,6 @@ class CooTableModel(QAbstractTableModel):
 
     def total_rows(self) -> int:
         return self._total
-
-    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and self._loaded < self._total
-
-    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
-        if not self.canFetchMore(parent):
-            return
-        more = min(self._total, self._loaded + ROW_PAGE)
-        self.beginInsertRows(QModelIndex(), self._loaded, more - 1)
-        self._loaded = more
-        self.endInsertRows()
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self._loaded
 
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() or self._indices is None else self._rank + 1

@@ -9,24 +9,16 @@ input's dtype; text that is not one is refused with a sentence saying why.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QColor
 
 from explorer.core.feed_dtypes import parse_value
 from explorer.ui.formatting import MAX_CELL_CHARS, value_text
+from explorer.ui.paged_rows_model import ROW_PAGE, AnyIndex, PagedRowsModel
 
-ROW_PAGE = 1000
 FAULT_BACKGROUND = QColor(255, 205, 205)
 """Cells the sample's problem is about."""
 
-AnyIndex = QModelIndex | QPersistentModelIndex
 EDIT_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole)
 
 
@@ -36,7 +28,7 @@ def _default_value(dtype: np.dtype) -> object:
     return np.ones((), dtype=dtype)[()]
 
 
-class FeedRowsModel(QAbstractTableModel):
+class FeedRowsModel(PagedRowsModel):
     sig_edited = Signal()
     """Rows or cells changed."""
     sig_refused = Signal(str)
@@ -47,7 +39,6 @@ class FeedRowsModel(QAbstractTableModel):
         self._dtype = dtype
         self._indices = np.zeros((0, rank), dtype=np.int64)
         self._values = np.zeros(0, dtype=dtype)
-        self._loaded = 0
         self._fault: tuple[int, str] | None = None
 
     # --- the sample ------------------------------------------------------------------------
@@ -68,7 +59,7 @@ class FeedRowsModel(QAbstractTableModel):
         copied: edits must not reach into the caller's arrays."""
         self.beginResetModel()
         self._indices, self._values = np.array(indices), np.array(values)
-        self._loaded = min(self.total_rows(), ROW_PAGE)
+        self._reset_loaded()
         self._fault = None
         self.endResetModel()
         self.sig_edited.emit()
@@ -116,9 +107,8 @@ class FeedRowsModel(QAbstractTableModel):
 
     def _replace(self, indices: np.ndarray, values: np.ndarray) -> None:
         self.beginResetModel()
-        loaded = max(self._loaded, ROW_PAGE)
         self._indices, self._values = indices, values
-        self._loaded = min(self.total_rows(), loaded)
+        self._reset_loaded(max(self._loaded, ROW_PAGE))  # rows shown stay shown
         self._fault = None
         self.endResetModel()
         self.sig_edited.emit()
@@ -137,20 +127,6 @@ class FeedRowsModel(QAbstractTableModel):
             self.fetchMore()
 
     # --- Qt's model interface --------------------------------------------------------------
-
-    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and self._loaded < self.total_rows()
-
-    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
-        if not self.canFetchMore(parent):
-            return
-        more = min(self.total_rows(), self._loaded + ROW_PAGE)
-        self.beginInsertRows(QModelIndex(), self._loaded, more - 1)
-        self._loaded = more
-        self.endInsertRows()
-
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self._loaded
 
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else self.rank + 1

@@ -70,6 +70,30 @@ def iter_heatmap(tensor: LazyTensor, max_side: int = MAX_SIDE) -> Generator[floa
     return Heatmap(image, row_stride, column_stride, (low, high))
 
 
+class HeatmapImage:
+    """A heat map's image in a plot, with its colour bar; row 0 at the top, as in the tables."""
+
+    def __init__(self, plot: pg.PlotItem):
+        plot.invertY(True)
+        self.item = pg.ImageItem(axisOrder="row-major")
+        plot.addItem(self.item)
+        self._colour_bar = pg.ColorBarItem(
+            colorMap=pg.colormap.get("viridis"), interactive=False, colorMapMenu=False
+        )
+        self._colour_bar.setImageItem(self.item, insert_in=plot)
+
+    def draw(self, heatmap: Heatmap) -> None:
+        """Show `heatmap`, on axes in the array's own indices: a pixel centred on each row and
+        column it samples."""
+        rows, columns = heatmap.image.shape
+        self.item.setImage(heatmap.image, levels=heatmap.levels)
+        row_step, column_step = heatmap.row_stride, heatmap.column_stride
+        self.item.setRect(
+            QRectF(-column_step / 2, -row_step / 2, columns * column_step, rows * row_step)
+        )
+        self._colour_bar.setLevels(heatmap.levels)
+
+
 class HeatmapPanel(QWidget):
     """Draws only while visible: an unseen heat map is not worth reading a tensor for."""
 
@@ -92,15 +116,9 @@ class HeatmapPanel(QWidget):
         self.view = pg.GraphicsLayoutWidget()
         self._plot = self.view.addPlot()
         style_plot(self._plot, self.view)
-        self._plot.invertY(True)  # row 0 at the top, as in the value table
         self._plot.setLabel("left", "row")
         self._plot.setLabel("bottom", "column")
-        self._image = pg.ImageItem(axisOrder="row-major")
-        self._plot.addItem(self._image)
-        self._colorbar = pg.ColorBarItem(
-            colorMap=pg.colormap.get("viridis"), interactive=False, colorMapMenu=False
-        )
-        self._colorbar.setImageItem(self._image, insert_in=self._plot)
+        self._image = HeatmapImage(self._plot)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.status)
@@ -149,7 +167,7 @@ class HeatmapPanel(QWidget):
 
     def _clear(self) -> None:
         self._heatmap = None
-        self._image.clear()
+        self._image.item.clear()
 
     def _on_cancelled(self) -> None:
         self._drawn = None  # draw again when the panel is next shown
@@ -159,14 +177,7 @@ class HeatmapPanel(QWidget):
     def _on_done(self, heatmap: Heatmap) -> None:
         assert self._tensor is not None
         self._heatmap = heatmap
-        rows, columns = heatmap.image.shape
-        self._image.setImage(heatmap.image, levels=heatmap.levels)
-        # Axes in the tensor's own indices, each pixel centred on the row/column it samples.
-        row_step, column_step = heatmap.row_stride, heatmap.column_stride
-        self._image.setRect(
-            QRectF(-column_step / 2, -row_step / 2, columns * column_step, rows * row_step)
-        )
-        self._colorbar.setLevels(heatmap.levels)
+        self._image.draw(heatmap)
         self._plot.autoRange()
         note = stride_note(heatmap.row_stride, heatmap.column_stride)
         name = display_name(self._tensor.name)

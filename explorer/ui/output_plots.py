@@ -14,11 +14,10 @@ from typing import TypeVar
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from explorer.ui.heatmap_panel import Heatmap, iter_heatmap, stride_note
+from explorer.ui.heatmap_panel import Heatmap, HeatmapImage, iter_heatmap, stride_note
 from explorer.ui.plot_style import style_plot
 from explorer.ui.sparse_pattern_plot import IndexAxis
 
@@ -124,13 +123,7 @@ class HeatMap(QWidget):
         self.view = pg.GraphicsLayoutWidget()
         self.plot = self.view.addPlot(axisItems=_index_axes("left", "bottom"))
         style_plot(self.plot, self.view)
-        self.plot.invertY(True)  # row 0 at the top, as in the table
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.plot.addItem(self.image)
-        self._colour_bar = pg.ColorBarItem(
-            colorMap=pg.colormap.get("viridis"), interactive=False, colorMapMenu=False
-        )
-        self._colour_bar.setImageItem(self.image, insert_in=self.plot)
+        self.image = HeatmapImage(self.plot)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.note)
@@ -140,14 +133,7 @@ class HeatMap(QWidget):
         """Draw a 2-D array (complex ones as magnitudes), subsampled when large."""
         heatmap = run_to_end(iter_heatmap(plane))  # type: ignore[arg-type]  # sliceable
         self._heatmap = heatmap
-        rows, columns = heatmap.image.shape
-        self.image.setImage(heatmap.image, levels=heatmap.levels)
-        # Axes in the output's own indices, each pixel centred on the row/column it samples.
-        row_step, column_step = heatmap.row_stride, heatmap.column_stride
-        self.image.setRect(
-            QRectF(-column_step / 2, -row_step / 2, columns * column_step, rows * row_step)
-        )
-        self._colour_bar.setLevels(heatmap.levels)
+        self.image.draw(heatmap)
         self.plot.setLabel("left", row_label)
         self.plot.setLabel("bottom", column_label)
         self.plot.autoRange()

@@ -7,10 +7,10 @@ from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from explorer.core.model_spec import SparseArray
 from explorer.core.sparse_check import index_columns
+from explorer.ui.axis_chooser import AxisChooser
 from explorer.ui.coo_table_model import CooTableModel
 from explorer.ui.output_table import OutputTable
 from explorer.ui.output_text import sparse_summary, value_shape
-from explorer.ui.sparse_axes_bar import SparseAxesBar
 from explorer.ui.sparse_pattern_plot import SparsePatternPlot
 
 
@@ -29,7 +29,7 @@ class SparseOutputPanel(QWidget):
         self.table = OutputTable()
         self.table.setObjectName("outputEntries")
         self.table.setModel(self.entries)
-        self.axes_bar = SparseAxesBar()
+        self.axes_bar = AxisChooser(can_sum=True)
         self.axes_bar.sig_changed.connect(self._show_plane)
         self.pattern = SparsePatternPlot()
         self.pattern.sig_log.connect(self.sig_log)

@@ -27,12 +27,12 @@ from explorer.core.errors import CheckpointError
 from explorer.core.formatting import shape_text
 from explorer.core.sparse import SparseTensor
 from explorer.ui.array_table_model import ArrayTableModel
+from explorer.ui.axis_chooser import AxisChooser
 from explorer.ui.coo_table_model import CooTableModel
 from explorer.ui.job_progress import JobProgress
 from explorer.ui.jobs import JobFailure, JobSlot
 from explorer.ui.log_view import ERROR
 from explorer.ui.sparse_actions import SparseActions
-from explorer.ui.sparse_axes_bar import SparseAxesBar
 from explorer.ui.sparse_data import DENSE_PREVIEW_LIMIT, SparseData, load_sparse, unusable_reason
 from explorer.ui.sparse_histograms import SparseHistograms
 from explorer.ui.sparse_pattern_plot import SparsePatternPlot
@@ -84,7 +84,7 @@ class SparseDetailPane(QWidget):
         self.actions = SparseActions()
         self.progress = JobProgress(self._jobs)
 
-        self.axes_bar = SparseAxesBar()
+        self.axes_bar = AxisChooser(can_sum=True)
         self.axes_bar.sig_changed.connect(self._show_plane)
         self.pattern = SparsePatternPlot()
         pattern_page = QWidget()

@@ -16,7 +16,8 @@ from explorer.core.random_feeds import densify, random_dense, random_sparse
 from explorer.ui.dense_feed_editor import DenseFeedEditor
 from explorer.ui.feed_panel import NO_INPUTS, FeedPanel
 from explorer.ui.feed_random_dialog import RandomChoice, RandomSparseDialog
-from explorer.ui.feed_rows_model import FAULT_BACKGROUND, ROW_PAGE
+from explorer.ui.feed_rows_model import FAULT_BACKGROUND
+from explorer.ui.paged_rows_model import ROW_PAGE
 from explorer.ui.sparse_feed_editor import SparseFeedEditor
 
 WAIT_MS = 10_000

@@ -6,7 +6,8 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from explorer.ui.array_table_model import VALUE_ROLE
-from explorer.ui.coo_table_model import OUTSIDE_COLOUR, ROW_PAGE
+from explorer.ui.coo_table_model import OUTSIDE_COLOUR
+from explorer.ui.paged_rows_model import ROW_PAGE
 from explorer.ui.sparse_data import axis_profile
 from explorer.ui.sparse_text import VALID_TEXT
 

@@ -96,7 +96,7 @@ def test_rank_three_shows_two_axes_summing_or_fixing_the_others(gui, sparse_pref
     assert image.rows == (0, CUBE_SHAPE[1]) and image.columns == (0, CUBE_SHAPE[2])
     np.testing.assert_array_equal(image.counts, _expected(cube[:, 1], cube[:, 2], image))
 
-    bar.other_boxes[0].setValue(1)  # fix axis 0 at 1, as a user would with the spin box
+    bar.index_boxes[0].setValue(1)  # fix axis 0 at 1, as a user would with the spin box
     gui.wait_idle()
     keep = cube[:, 0] == 1
     image = pattern.density()
@@ -108,7 +108,7 @@ def test_rank_three_shows_two_axes_summing_or_fixing_the_others(gui, sparse_pref
     bar.choose(0, 2)  # axis 1 is now summed over
     gui.wait_idle()
     image = pattern.density()
-    assert image.rows == (0, CUBE_SHAPE[0]) and set(bar.other_boxes) == {1}
+    assert image.rows == (0, CUBE_SHAPE[0]) and set(bar.index_boxes) == {1}
     np.testing.assert_array_equal(image.counts, _expected(cube[:, 0], cube[:, 2], image))
     per_row, _ = pane.histograms.profile_bars()
     assert per_row.sum() == CUBE_SHAPE[0]  # the histograms follow the axes shown

@@ -123,23 +123,30 @@ def test_axis_choosers_on_a_3d_tensor(gui, three_d_checkpoint):
     tab = gui.open(path)
     gui.select(tab, "v/.ATTRIBUTES/VARIABLE_VALUE")
     panel = tab.detail.values
-    model = panel.model
+    model, chooser = panel.model, panel.axes_bar
     assert model.axes() == (1, 2)
-    assert list(panel.index_boxes) == [0]
+    assert list(chooser.index_boxes) == [0]
     np.testing.assert_array_equal(cells(model), value[0])
 
-    panel.set_index(0, 1)
+    chooser.index_boxes[0].setValue(1)
     np.testing.assert_array_equal(cells(model), value[1])
 
-    panel.set_axes(0, 2)
-    assert list(panel.index_boxes) == [1]
-    panel.set_index(1, 2)
+    chooser.choose(0, 2)
+    assert list(chooser.index_boxes) == [1]
+    chooser.index_boxes[1].setValue(2)
     np.testing.assert_array_equal(cells(model), value[:, 2, :])
 
     # Choosing for rows the axis shown across swaps the two.
-    panel.row_axis_box.setCurrentIndex(2)
-    panel.row_axis_box.activated.emit(2)
+    chooser.row_axis_box.setCurrentIndex(2)
+    chooser.row_axis_box.activated.emit(2)
     assert model.axes() == (2, 0)
+    np.testing.assert_array_equal(cells(model), value[:, 2, :].T)
+
+    # An axis shown for a while gets its index back when it is fixed again.
+    for rows in (1, 2):
+        chooser.row_axis_box.setCurrentIndex(rows)
+        chooser.row_axis_box.activated.emit(rows)
+    assert model.axes() == (2, 0) and chooser.index_boxes[1].value() == 2
     np.testing.assert_array_equal(cells(model), value[:, 2, :].T)
 
 
