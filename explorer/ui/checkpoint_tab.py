@@ -38,7 +38,9 @@ from explorer.ui.formatting import count_text
 from explorer.ui.jobs import JobFailure, JobSlot
 from explorer.ui.log_view import ERROR, INFO, WARNING
 from explorer.ui.model_pane import ModelPane
+from explorer.ui.notice_bar import NoticeBar
 from explorer.ui.sparse_pane import SparseDetailPane
+from explorer.ui.step_watcher import CHANGED, VANISHED, DiskChange, StepWatcher
 from explorer.ui.variable_nodes import VariableNode, build_tree
 from explorer.ui.variable_tree_panel import VariableTreePanel
 
@@ -148,7 +150,7 @@ class CheckpointTab(QWidget):
         self._details = QStackedWidget()
         self._details.addWidget(self.detail)
         self._details.addWidget(self.sparse_pane)
-        splitter = QSplitter()
+        self.splitter = splitter = QSplitter()
         splitter.addWidget(self.tree_panel)
         splitter.addWidget(self._details)
         splitter.setStretchFactor(1, 1)
@@ -166,8 +168,12 @@ class CheckpointTab(QWidget):
         for page in (loading, self.error_label, self.views):
             self._stack.addWidget(page)
         self._loading, self._content = loading, self.views
+        self.notice = NoticeBar()
+        self.watcher = StepWatcher(self)
+        self.watcher.sig_changed.connect(self._on_disk_changed)
         layout = QVBoxLayout(self)
         layout.addWidget(self._header)
+        layout.addWidget(self.notice)
         layout.addWidget(self._stack, 1)
         self._load(None)
 
@@ -200,6 +206,11 @@ class CheckpointTab(QWidget):
         """Reopen on another checkpoint prefix of the same directory, keeping the selection."""
         self._load(prefix)
 
+    def reload(self) -> None:
+        """Read the shown step from disk again, keeping the selection (the path, after a
+        failure)."""
+        self._load(self.checkpoint.prefix if self.checkpoint is not None else None)
+
     def hasPendingOperations(self) -> bool:  # noqa: N802 - silx's name, which tests look for
         jobs = self._jobs.has_pending() or self._checks.has_pending()
         panes = self.detail.has_pending() or self.sparse_pane.has_pending()
@@ -210,6 +221,7 @@ class CheckpointTab(QWidget):
         theirs until they are replaced)."""
         self._jobs.cancel()
         self._checks.cancel()
+        self.watcher.stop()
         self.detail.shutdown()
         self.sparse_pane.shutdown()
         self.model_pane.shutdown()
@@ -221,6 +233,7 @@ class CheckpointTab(QWidget):
         self.loading_label.setText(f"Loading {what}…")
         self._stack.setCurrentWidget(self._loading)
         self.steps_box.setEnabled(False)
+        self.notice.hide()
         self._checks.cancel()
         self._jobs.start(load_checkpoint, self.path, prefix, *self.tree_panel.sort_order())
 
@@ -243,6 +256,7 @@ class CheckpointTab(QWidget):
         )
         self.location_label.setText(str(checkpoint.prefix))
         self._fill_steps(location.checkpoints, checkpoint.prefix)
+        self.watcher.watch(location)
         self._header.setVisible(True)
         self._stack.setCurrentWidget(self._content)
         self.tree_panel.set_root(loaded.root, keep_key, keep_sparse)
@@ -295,6 +309,31 @@ class CheckpointTab(QWidget):
         self.steps_box.setVisible(several)
         self._steps_label.setVisible(several)
         self.steps_box.setEnabled(True)
+
+    def _on_disk_changed(self, change: DiskChange) -> None:
+        """Offer what changed on disk in the notice bar; the user decides whether to reload."""
+        if self.checkpoint is None or self.is_loading():  # the load sees the disk as it is
+            return
+        shown = self.checkpoint.prefix
+        self._fill_steps(
+            change.prefixes if shown in change.prefixes else [*change.prefixes, shown], shown
+        )
+        newest = change.prefixes[-1] if change.prefixes else None
+        if change.open_step == VANISHED:
+            text = f"{shown.name} was removed from disk; its values can no longer be read."
+            if newest is not None:
+                self.notice.show_notice(text, f"Open {newest.name}", partial(self.set_step, newest))
+            else:
+                self.notice.show_notice(text)
+        elif change.open_step == CHANGED:
+            text = f"The files of {shown.name} changed on disk."
+            self.notice.show_notice(text, "Reload", self.reload)
+        elif change.new_steps:
+            step = change.new_steps[-1]
+            what = f"A new step {step.name} appeared"
+            if len(change.new_steps) > 1:
+                what = f"{len(change.new_steps)} new steps appeared, the newest {step.name}"
+            self.notice.show_notice(f"{what}.", "Open it", partial(self.set_step, step))
 
     def _on_step_chosen(self, index: int) -> None:
         prefix = self.steps_box.itemData(index)

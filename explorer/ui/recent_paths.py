@@ -23,3 +23,7 @@ class RecentPaths:
         paths = [path] + [known for known in self.paths() if known != path]
         self._settings.setValue(_KEY, paths[:MAX_RECENT])
         self._settings.sync()
+
+    def clear(self) -> None:
+        self._settings.remove(_KEY)
+        self._settings.sync()

@@ -108,6 +108,11 @@ class VariableTreePanel(QWidget):
         index = self.tree.selectionModel().currentIndex()
         return index.data(NODE_ROLE) if index.isValid() else None
 
+    def focus_filter(self) -> None:
+        """Put the cursor in the filter box with its text selected, ready to type over."""
+        self.filter_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.filter_box.selectAll()
+
     def apply_filter(self) -> None:
         self._filter_timer.stop()
         text = self.filter_box.text()

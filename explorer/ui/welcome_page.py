@@ -34,16 +34,25 @@ class WelcomePage(QWidget):
     sig_open_requested = Signal(str)
     """A path the user picked: a sample or a recent path."""
     sig_browse_requested = Signal()
-    """The user pressed Open… to choose a directory."""
+    """The user pressed Open directory… to choose a directory."""
+    sig_browse_file_requested = Signal()
+    """The user pressed Open file… to choose one checkpoint file."""
 
     def __init__(self, samples: list[Sample], parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("welcomePage")
         open_button = QPushButton("Open checkpoint directory…")
+        open_button.setToolTip("Ctrl+O")
         open_button.clicked.connect(self.sig_browse_requested)
+        open_file_button = QPushButton("Open file…")
+        open_file_button.setToolTip(
+            "An .index, .meta or .data file, or saved_model.pb (Ctrl+Shift+O)"
+        )
+        open_file_button.clicked.connect(self.sig_browse_file_requested)
         intro = QLabel(
             "Open a TensorFlow checkpoint directory, prefix, index file or SavedModel to see "
-            "its variables, their values and statistics."
+            "its variables, their values and statistics, or drop one onto this window. "
+            "Help > Guide (F1) tells more."
         )
         intro.setWordWrap(True)
 
@@ -69,6 +78,7 @@ class WelcomePage(QWidget):
         column.addWidget(intro)
         row = QHBoxLayout()
         row.addWidget(open_button)
+        row.addWidget(open_file_button)
         row.addStretch(1)
         column.addLayout(row)
         column.addSpacing(12)
