@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QElapsedTimer, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -35,6 +35,8 @@ from explorer.ui.window_menus import WindowMenus
 
 __all__ = ["APP_NAME", "MainWindow"]
 
+ENGINE_POLL_MS = 200
+ENGINE_START_LATEST_MS = 5000  # however busy the window is, the engine starts by then
 GEOMETRY_KEY = "window/geometry"
 STATE_KEY = "window/state"
 LAST_DIRECTORY_KEY = "last_directory"
@@ -116,7 +118,12 @@ class MainWindow(QMainWindow):
         self._restore(GEOMETRY_KEY, self.restoreGeometry)
         self._restore(STATE_KEY, self.restoreState)
         if self._owns_engine:
-            QTimer.singleShot(0, self.engine.start)
+            # TensorFlow's import takes a core for seconds: let the first checkpoint open first.
+            self._engine_wait = QElapsedTimer()
+            self._engine_wait.start()
+            self._engine_timer = QTimer(self, interval=ENGINE_POLL_MS)
+            self._engine_timer.timeout.connect(self._start_engine_when_idle)
+            self._engine_timer.start()
 
     # --- opening ---------------------------------------------------------------------------
 
@@ -320,6 +327,12 @@ class MainWindow(QMainWindow):
         if index >= 0:
             self.tab_widget.setTabText(index, title)
             self._on_current_changed()
+
+    def _start_engine_when_idle(self) -> None:
+        if self.hasPendingOperations() and self._engine_wait.elapsed() < ENGINE_START_LATEST_MS:
+            return
+        self._engine_timer.stop()
+        self.engine.start()
 
     def _on_engine_log(self, line: str) -> None:
         self.log_view.log(ENGINE, line)
