@@ -6,7 +6,10 @@ import sys
 
 from explorer import cli
 
-USAGE = """usage: explorer [PATH ...]          open a window on each checkpoint PATH
+USAGE = """usage: explorer [PATH ...]          open a window on each checkpoint PATH, or a tab
+                                    each in the window already open on this display
+       explorer --new-window [PATH ...]
+                                    a window of its own even when one is open
        explorer inspect PATH [...]   list or read a checkpoint without a window
        explorer run PATH --feed NAME=FILE.npz [...]
                                     restore the model and run it on sample inputs
@@ -25,6 +28,8 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"explorer {__version__}")
         return 0
+    new_window = "--new-window" in args
+    args = [a for a in args if a != "--new-window"]
     unknown = [a for a in args if a.startswith("-")]
     if unknown:
         print(f"explorer: unknown option {unknown[0]}; see `explorer --help`.", file=sys.stderr)
@@ -37,4 +42,4 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from explorer.ui.application import run_gui
 
-    return run_gui(args)
+    return run_gui(args, new_window=new_window)

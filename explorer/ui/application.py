@@ -5,12 +5,18 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QThreadPool
+from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QWidget
 
 import explorer
 from explorer.ui.main_window import APP_NAME, MainWindow
+from explorer.ui.single_instance import (
+    SingleInstance,
+    absolute_paths,
+    default_server_name,
+    wants_new_window,
+)
 
 ORGANIZATION = "checkpoint-explorer"
 SHUTDOWN_WAIT_MS = 3000
@@ -29,18 +35,59 @@ def app_icon() -> QIcon:
     return QIcon.fromTheme(ICON_NAME, bundled)
 
 
-def run_gui(paths: list[str]) -> int:
-    """Show the window with one tab per path (the welcome page if none); the exit status."""
+def bring_to_front(window: QWidget) -> None:
+    """Unminimize (keeping it maximized if it was), raise and activate `window`; where the
+    window manager refuses to give focus to a window the user did not click, the taskbar
+    entry asks for attention instead."""
+    window.setWindowState(
+        (window.windowState() & ~Qt.WindowState.WindowMinimized) | Qt.WindowState.WindowActive
+    )
+    window.show()
+    window.raise_()
+    window.activateWindow()
+    QApplication.alert(window)
+
+
+def open_handed_over(window: MainWindow, paths: list[str]) -> bool:
+    """Open paths another `explorer` handed over, one tab each, and raise the window; False
+    once the window is closing, so that the other `explorer` opens a window of its own."""
+    if not window.isVisible():
+        return False
+    for path in paths:
+        window.open_path(path)
+    bring_to_front(window)
+    return True
+
+
+def run_gui(paths: list[str], new_window: bool = False) -> int:
+    """Show the window with one tab per path (the welcome page if none); the exit status.
+
+    If a window already runs on this display, the paths are opened there instead and this
+    returns 0 at once, unless `new_window` or $EXPLORER_NEW_WINDOW asks for a window of its own."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORGANIZATION)
     app.setDesktopFileName(ORGANIZATION)
     app.setWindowIcon(app_icon())
+    instance = None
+    if not (new_window or wants_new_window()):
+        instance = SingleInstance(default_server_name(app.platformName()))
+        handed = absolute_paths(paths)
+        if instance.hand_over(handed):
+            for path in handed:
+                print(f"explorer: opened {path} in the running window.")
+            if not handed:
+                print("explorer: raised the running window.")
+            return 0
     window = MainWindow()
     for path in paths:
         window.open_path(path)
     window.show()
+    if instance is not None:
+        instance.serve(lambda handed: open_handed_over(window, handed), parent=window)
     status = app.exec()
+    if instance is not None:
+        instance.close()  # so that a later `explorer` fails to connect at once instead of waiting
     # Cancelled jobs stop at their next yield; let them before Python tears Qt down.
     QThreadPool.globalInstance().waitForDone(SHUTDOWN_WAIT_MS)
     return status
