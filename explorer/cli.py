@@ -18,6 +18,7 @@ from explorer import cli_run
 from explorer.core.checkpoint import Checkpoint, display_name, open_checkpoint
 from explorer.core.dtypes import display_name as dtype_display_name
 from explorer.core.errors import CheckpointError, ModelError, UnsupportedDtypeError
+from explorer.core.export import write_sparse
 from explorer.core.formatting import human_bytes, parse_slice, shape_text
 from explorer.core.sparse import SparseTensor, examine, find_sparse_tensors
 from explorer.core.sparse_detect import find_triplets
@@ -194,20 +195,6 @@ def _find_sparse(checkpoint: Checkpoint, name: str) -> SparseTensor:
     )
 
 
-def _write_sparse(
-    out: Path, file_format: str, indices: np.ndarray, values: np.ndarray, dense_shape: np.ndarray
-) -> None:
-    """An .npz of the three arrays, or a scipy.sparse COO matrix file (rank 2 only)."""
-    if file_format == "scipy":
-        import scipy.sparse  # only this export needs scipy
-
-        shape = tuple(int(dim) for dim in dense_shape)
-        matrix = scipy.sparse.coo_matrix((values, (indices[:, 0], indices[:, 1])), shape=shape)
-        scipy.sparse.save_npz(out, matrix, compressed=False)
-    else:
-        np.savez(out, indices=indices, values=values, dense_shape=dense_shape)
-
-
 def _export_sparse(checkpoint: Checkpoint, args: argparse.Namespace) -> None:
     sparse = _find_sparse(checkpoint, args.sparse)
     if sparse.shape is None or sparse.nnz is None:
@@ -226,7 +213,7 @@ def _export_sparse(checkpoint: Checkpoint, args: argparse.Namespace) -> None:
             f"'{sparse.name}' is not one; use --format npz."
         )
     try:
-        _write_sparse(out, args.format, indices, values, dense_shape)
+        write_sparse(out, args.format, indices, values, dense_shape)
     except OSError as exc:
         raise CheckpointError(f"{out} cannot be written: {exc.strerror or exc}.") from None
     problems = "" if sparse.valid else f" (it has problems: {' '.join(sparse.problems)})"

@@ -145,6 +145,7 @@ class CheckpointTab(QWidget):
         self.detail = DetailPane()
         self.sparse_pane = SparseDetailPane()
         self.tree_panel.sig_selected.connect(self._on_selected)
+        self.tree_panel.sig_log.connect(self.sig_log)
         self.detail.sig_log.connect(self.sig_log)
         self.sparse_pane.sig_log.connect(self.sig_log)
         self._details = QStackedWidget()
@@ -214,6 +215,7 @@ class CheckpointTab(QWidget):
     def hasPendingOperations(self) -> bool:  # noqa: N802 - silx's name, which tests look for
         jobs = self._jobs.has_pending() or self._checks.has_pending()
         panes = self.detail.has_pending() or self.sparse_pane.has_pending()
+        panes = panes or self.tree_panel.has_pending()  # an export
         return jobs or panes or self.model_pane.has_pending()
 
     def shutdown(self) -> None:
@@ -222,6 +224,7 @@ class CheckpointTab(QWidget):
         self._jobs.cancel()
         self._checks.cancel()
         self.watcher.stop()
+        self.tree_panel.shutdown()
         self.detail.shutdown()
         self.sparse_pane.shutdown()
         self.model_pane.shutdown()
@@ -259,6 +262,7 @@ class CheckpointTab(QWidget):
         self.watcher.watch(location)
         self._header.setVisible(True)
         self._stack.setCurrentWidget(self._content)
+        self.tree_panel.set_checkpoint(checkpoint)
         self.tree_panel.set_root(loaded.root, keep_key, keep_sparse)
         if loaded.triplets:
             self._checks.start(check_sparse_tensors, checkpoint.reader, loaded.triplets)

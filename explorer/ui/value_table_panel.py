@@ -1,4 +1,7 @@
-"""The value table of the selected tensor, with an axis chooser for 2-D and N-D tensors."""
+"""The value table of the selected tensor, with an axis chooser for 2-D and N-D tensors.
+
+Ctrl+C copies the selected cells as tab-separated text (see table_copy).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QStackedWidget,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -21,6 +23,7 @@ from explorer.ui.axis_chooser import AxisChooser
 from explorer.ui.job_progress import JobProgress
 from explorer.ui.jobs import JobFailure, JobSlot
 from explorer.ui.log_view import ERROR
+from explorer.ui.table_copy import CopyableTable
 
 MAX_FITTED_COLUMNS = 50
 MAX_COLUMN_WIDTH = 400
@@ -45,7 +48,7 @@ class ValueTablePanel(QWidget):
 
         self.model = ArrayTableModel(self)
         self.model.sig_read_failed.connect(self._on_read_failed)
-        self.table = QTableView()
+        self.table = CopyableTable()  # Ctrl+C copies the selected cells
         self.table.setObjectName("valueTable")
         self.table.setModel(self.model)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ContiguousSelection)

@@ -1,11 +1,14 @@
-"""The variable tree with its filter box."""
+"""The variable tree with its filter box, its context menu and the status of exports."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHeaderView, QLabel, QLineEdit, QTreeView, QVBoxLayout, QWidget
 
+from explorer.core.checkpoint import Checkpoint
 from explorer.core.formatting import human_bytes
+from explorer.ui.context_menus import TreeContextMenu
+from explorer.ui.export_job import ExportBar
 from explorer.ui.formatting import count_text
 from explorer.ui.variable_nodes import DTYPE, NAME, SHAPE, SIZE, VariableNode
 from explorer.ui.variable_tree_model import NODE_ROLE, VariableFilterProxy, VariableTreeModel
@@ -22,6 +25,8 @@ COLUMN_WIDTHS = {DTYPE: 70, SHAPE: 90, SIZE: 75}
 class VariableTreePanel(QWidget):
     sig_selected = Signal(object)
     """The VariableNode now selected, or None."""
+    sig_log = Signal(str, str)
+    """Level and text of an entry for the log (copies and exports)."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -51,13 +56,29 @@ class VariableTreePanel(QWidget):
         for column, width in COLUMN_WIDTHS.items():
             header.resizeSection(column, width)
         self.tree.selectionModel().currentChanged.connect(self._on_current_changed)
+        self.export_bar = ExportBar()
+        self.export_bar.sig_log.connect(self.sig_log)
+        self.context_menu = TreeContextMenu(self.tree, self.export_bar)
 
         self.summary = QLabel()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.filter_box)
         layout.addWidget(self.tree, 1)
+        layout.addWidget(self.export_bar)
         layout.addWidget(self.summary)
+
+    def set_checkpoint(self, checkpoint: Checkpoint | None) -> None:
+        """The checkpoint the tree shows, which the context menu reads and exports from."""
+        self.context_menu.set_checkpoint(checkpoint)
+
+    def has_pending(self) -> bool:
+        """An export is running (or a cancelled one is still stopping)."""
+        return self.export_bar.has_pending()
+
+    def shutdown(self) -> None:
+        """Cancel a running export, removing its unfinished file."""
+        self.export_bar.shutdown()
 
     def sort_order(self) -> tuple[int, bool]:
         """The column the view sorts by, and whether descending (to build trees sorted so)."""
