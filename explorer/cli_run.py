@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from explorer.core.errors import CheckpointError
+from explorer.core.errors import CheckpointError, FeedError
 from explorer.core.feed_files import load_feed_file
+from explorer.core.feeds import check_feed
 from explorer.core.formatting import shape_text
 from explorer.core.model_spec import EntryPoint, ModelInfo, SparseArray, Value
 
@@ -53,16 +55,39 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _feeds(pairs: Sequence[str]) -> dict[str, Value]:
-    feeds: dict[str, Value] = {}
+def _feed_files(pairs: Sequence[str]) -> dict[str, Path]:
+    files: dict[str, Path] = {}
     for pair in pairs:
         name, sep, path = pair.partition("=")
         if not sep or not name or not path:
             raise RunUsageError(f"{PROG}: --feed '{pair}' is not NAME=FILE.")
-        if name in feeds:
+        if name in files:
             raise RunUsageError(f"{PROG}: input '{name}' is fed twice.")
-        feeds[name] = load_feed_file(Path(path))
-    return feeds
+        files[name] = Path(path)
+    return files
+
+
+def _checked_feeds(entry: EntryPoint, feeds: Mapping[str, Value], files: Mapping[str, Path]):
+    """The feeds as the model takes them; a problem names the feed file it came from."""
+    specs = {spec.name: spec for spec in entry.inputs}
+    checked: dict[str, Value] = {}
+    for name, value in feeds.items():
+        if name not in specs:
+            known = ", ".join(specs) or "none"
+            raise FeedError(f"{files[name]}: {entry.key} has no input '{name}' (it has: {known}).")
+        try:
+            checked[name] = check_feed(specs[name], value)
+        except FeedError as exc:
+            raise FeedError(f"{files[name]}: {exc}", exc.details) from None
+    return checked
+
+
+def _default_outputs(entry: EntryPoint, asked: list[str] | None) -> list[str] | None:
+    """A graph without --output fetches its first suggested tensor, as the window does (the
+    others, such as a loss, often need inputs a sample does not have)."""
+    if asked or entry.kind != "graph" or not entry.outputs:
+        return asked
+    return [entry.outputs[0].name]
 
 
 def choose_entry(info: ModelInfo, args: argparse.Namespace) -> EntryPoint:
@@ -109,9 +134,21 @@ def _text(item: object) -> object:
     return item.decode("utf-8", "backslashreplace") if isinstance(item, bytes) else item
 
 
+def _number(item: float) -> object:
+    """JSON has no NaN or infinities: they are written as the strings "nan", "inf", "-inf"."""
+    return item if math.isfinite(item) else str(item)
+
+
 def _jsonable(value: np.ndarray) -> object:
     if value.dtype == object:  # strings come back as bytes
         return np.vectorize(_text, otypes=[object])(value).tolist()
+    if value.dtype.kind not in "biufcUS":  # bfloat16, float8 (ml_dtypes): exact as float64
+        value = value.astype(np.float64)
+    if value.dtype.kind == "c":  # a complex number as [real, imaginary]
+        pairs = np.stack([value.real, value.imag], axis=-1)
+        return _jsonable(pairs)
+    if value.dtype.kind == "f" and not np.isfinite(value).all():
+        return np.vectorize(_number, otypes=[object])(value).tolist()
     return value.tolist()
 
 
@@ -147,7 +184,8 @@ def _print_entries(info: ModelInfo) -> None:
 
 def run(argv: list[str]) -> int:
     args = _parser().parse_args(argv)
-    feeds = _feeds(args.feed)  # bad files are reported before TensorFlow loads
+    files = _feed_files(args.feed)
+    feeds = {name: load_feed_file(path) for name, path in files.items()}  # before TensorFlow
     from explorer.engine.model_loader import load_model  # imports TensorFlow
 
     model = load_model(args.path)
@@ -158,7 +196,8 @@ def run(argv: list[str]) -> int:
             _print_entries(model.info)
             return 0
         entry = choose_entry(model.info, args)
-        outputs = model.run(entry.key, feeds, args.output)
+        checked = _checked_feeds(entry, feeds, files)
+        outputs = model.run(entry.key, checked, _default_outputs(entry, args.output))
     finally:
         model.close()
     if args.out:
@@ -166,8 +205,7 @@ def run(argv: list[str]) -> int:
         out = out if out.suffix == ".npz" else Path(f"{out}.npz")
         save_outputs(out, outputs)
     if args.json:
-        json.dump(outputs_json(outputs), sys.stdout)
-        print()
+        print(json.dumps(outputs_json(outputs), allow_nan=False))
     else:
         with np.printoptions(threshold=2000, linewidth=100):
             for name, value in outputs.items():

@@ -103,6 +103,7 @@ def test_bad_feed_is_one_sentence(
     )  # fmt: skip
     assert code == 2 and out == ""
     assert len(err.strip().splitlines()) == 1, err
+    assert err.startswith(f"explorer: {feed}: "), err  # names the file at fault
     for word in words:
         assert word in err, err
 
@@ -145,5 +146,32 @@ def test_fresh_process_prints_no_traceback(samples_dir: Path, tmp_path: Path) ->
     )  # fmt: skip
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        "explorer: Entry 0 of 'features' has index [5, 0], outside the dense shape [2, 1000]."
+        f"explorer: {feed}: Entry 0 of 'features' has index [5, 0], outside the dense shape "
+        "[2, 1000]."
     ]
+
+
+def test_a_graph_fetches_its_first_suggestion_by_default(capsys, samples_dir, tmp_path) -> None:
+    """The sample's other sink, loss, needs labels, which a sparse sample does not have."""
+    feed = sparse_file(tmp_path / "features.npz")
+    sample = samples_dir / "tf1_sparse_placeholder"
+    code, out, err = explorer_run(capsys, str(sample), "--feed", f"features={feed}", "--json")
+    assert code == 0, err
+    printed = json.loads(out)["outputs"]
+    assert list(printed) == ["predictions:0"]
+    expected = tf1_predictions(sample / "model.ckpt-3")
+    np.testing.assert_array_equal(np.array(printed["predictions:0"], np.float32), expected)
+
+
+def test_json_has_no_nan_or_complex_numbers() -> None:
+    from explorer.cli_run import outputs_json
+
+    outputs = {
+        "x": np.array([1.5, np.nan, np.inf, -np.inf], np.float32),
+        "z": np.array([1 + 2j], np.complex64),
+        "s": np.array([b"ok", b"\xff"], object),
+    }
+    text = json.dumps(outputs_json(outputs), allow_nan=False)  # raises on NaN
+    assert json.loads(text) == {
+        "outputs": {"x": [1.5, "nan", "inf", "-inf"], "z": [[1.0, 2.0]], "s": ["ok", "\\xff"]}
+    }
