@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from explorer.core.errors import CheckpointError, FeedError
-from explorer.core.feed_files import load_feed_file
+from explorer.core.feed_files import load_feed_file, savable
 from explorer.core.feeds import check_feed
 from explorer.core.formatting import shape_text
 from explorer.core.model_spec import EntryPoint, ModelInfo, SparseArray, Value
@@ -220,11 +220,11 @@ def save_outputs(out: Path, outputs: Mapping[str, Value]) -> None:
     for name, value in outputs.items():
         if isinstance(value, SparseArray):
             arrays[f"{name}.indices"] = value.indices
-            arrays[f"{name}.values"] = value.values
+            arrays[f"{name}.values"] = savable(np.asarray(value.values))
             arrays[f"{name}.dense_shape"] = value.dense_shape
         else:
-            arrays[name] = value
+            arrays[name] = savable(np.asarray(value))
     try:
-        np.savez(out, **arrays)
+        np.savez(out, allow_pickle=False, **arrays)
     except OSError as exc:
         raise CheckpointError(f"{out} cannot be written: {exc.strerror or exc}.") from None

@@ -175,3 +175,16 @@ def test_json_has_no_nan_or_complex_numbers() -> None:
     assert json.loads(text) == {
         "outputs": {"x": [1.5, "nan", "inf", "-inf"], "z": [[1.0, 2.0]], "s": ["ok", "\\xff"]}
     }
+
+
+def test_saved_string_outputs_load_back_as_feeds(tmp_path) -> None:
+    from explorer.cli_run import save_outputs
+    from explorer.core.feed_files import load_feed_file
+
+    out = tmp_path / "outputs.npz"
+    save_outputs(out, {"words": np.array([b"ok", b"\xff\x00"], object)})
+    with np.load(out, allow_pickle=False) as saved:  # nothing pickled
+        assert list(saved) == ["words"]
+    np.savez(tmp_path / "feed.npz", **{"value": np.load(out)["words"]})
+    loaded = load_feed_file(tmp_path / "feed.npz")
+    assert [bytes(item) for item in np.asarray(loaded).ravel()] == [b"ok", b"\xff\x00"]

@@ -64,8 +64,14 @@ def _type_word(dtype: np.dtype) -> str:
     return "string" if dtype.kind == "O" else dtype.name
 
 
-def _holds_strings(array: np.ndarray) -> bool:
-    return all(isinstance(item, str | bytes) for item in array.reshape(-1).tolist())
+def _holds_strings(array: np.ndarray, chunk: int = 1 << 16) -> bool:
+    # In chunks: one tolist() of millions would hold the GIL (and a waiting window) long.
+    flat = array.reshape(-1)
+    return all(
+        isinstance(item, str | bytes)
+        for start in range(0, flat.size, chunk)
+        for item in flat[start : start + chunk].tolist()
+    )
 
 
 def _where(array: np.ndarray, flat: int) -> tuple[str, int]:

@@ -2,8 +2,10 @@
 
 `check_feed` is the one check the window, the command line and the engine share: it either
 returns the value exactly as TensorFlow should receive it (the input's dtype, int64 indices and
-dense shape, entries in row-major order) or raises a FeedError with one sentence naming the
-input and the first thing wrong.
+dense shape) or raises a FeedError with one sentence naming the input and the first thing wrong.
+Sparse entries keep the order they were given in: a debugging tool must feed what the user
+feeds, so an unsorted sample meets TensorFlow's own refusal (or its misreading). `order_note`
+says when a sample is unsorted, and `sorted_entries` sorts one on request.
 """
 
 from __future__ import annotations
@@ -16,9 +18,8 @@ from explorer.core.feed_dtypes import convert_values, feed_dtype
 from explorer.core.formatting import shape_text
 from explorer.core.model_spec import InputSpec, Shape, SparseArray, Value
 from explorer.core.sparse import SparseTensor
-from explorer.core.sparse_check import linear_keys
 
-INT64_MAX = np.iinfo(np.int64).max
+INT64_MAX = int(np.iinfo(np.int64).max)
 
 
 class FeedEntryError(FeedError):
@@ -59,6 +60,11 @@ def _check_dense_shape(spec: InputSpec, dense_shape: np.ndarray) -> tuple[int, .
     shape = tuple(int(dim) for dim in dense_shape)
     if any(dim < 0 for dim in shape):
         raise FeedError(f"The dense shape {shape_text(shape)} of '{name}' has a negative size.")
+    if any(dim > INT64_MAX for dim in shape):
+        raise FeedError(
+            f"The dense shape {shape_text(shape)} of '{name}' has a size beyond int64 (2**63 - 1)."
+        )
+    _check_cell_count(name, shape)
     if spec.shape is None:
         return shape
     wanted = spec_shape_text(spec.shape)
@@ -79,6 +85,18 @@ def _check_dense_shape(spec: InputSpec, dense_shape: np.ndarray) -> tuple[int, .
                 f"is {shape_text(shape)}."
             )
     return shape
+
+
+def _check_cell_count(name: str, shape: tuple[int, ...]) -> None:
+    """TensorFlow multiplies the sizes left to right and aborts when that overflows int64."""
+    cells = 1
+    for dim in shape:
+        cells *= dim
+        if cells > INT64_MAX:
+            raise FeedError(
+                f"The dense shape {shape_text(shape)} of '{name}' has more cells than int64 can "
+                "count (2**63 - 1), which makes TensorFlow abort."
+            )
 
 
 def _check_bounds(name: str, indices: np.ndarray, shape: tuple[int, ...]) -> None:
@@ -105,23 +123,72 @@ def _check_bounds(name: str, indices: np.ndarray, shape: tuple[int, ...]) -> Non
     raise FeedEntryError(message, entry=entry)
 
 
-def canonical_order(indices: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-    """The stable permutation putting entries in row-major order, and their sorted keys.
+def _row_major_keys(indices: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Each entry's offset in the dense shape, row-major; exact, as the check keeps the cell
+    count within int64. Indices must lie inside `shape`."""
+    keys = np.zeros(indices.shape[0], dtype=np.int64)
+    for axis, dim in enumerate(shape):
+        keys *= dim
+        keys += indices[:, axis]
+    return keys
 
-    Keys are equal exactly where indices are; indices must already lie inside `shape`.
-    """
-    keys = linear_keys(indices)
-    if keys is None:  # spans beyond int64: rank the rows lexicographically instead
-        order = np.lexsort(indices.T[::-1])
-        ranks = np.zeros(indices.shape[0], dtype=np.int64)
-        if indices.shape[0] > 1:
-            new = np.any(indices[order][1:] != indices[order][:-1], axis=1)
-            ranks[1:] = np.cumsum(new)
-        return order, ranks
+
+def canonical_order(indices: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The stable permutation putting entries in row-major order, and their sorted keys
+    (equal exactly where indices are). Indices must lie inside `shape`."""
+    keys = _row_major_keys(indices, shape)
     if keys.size < 2 or bool(np.all(keys[1:] > keys[:-1])):  # already canonical: no sort
         return np.arange(keys.size), keys
     order = np.argsort(keys, kind="stable")
     return order, keys[order]
+
+
+def order_note(value: SparseArray) -> str | None:
+    """A sentence saying a sample that passed check_feed is not in row-major order, or None.
+
+    Not a problem: TensorFlow takes such a feed, but some of its ops refuse or misread it.
+    """
+    indices = np.asarray(value.indices)
+    keys = _row_major_keys(indices, tuple(int(dim) for dim in value.dense_shape))
+    steps = np.flatnonzero(keys[1:] < keys[:-1])
+    if not steps.size:
+        return None
+    entry = int(steps[0]) + 1
+    return (
+        f"Entries are not in row-major order (entry {entry}'s index "
+        f"{_index_text(indices[entry])} comes before entry {entry - 1}'s "
+        f"{_index_text(indices[entry - 1])}); some TensorFlow ops (e.g. "
+        "embedding_lookup_sparse, sparse_to_dense with validate_indices) refuse or misread such "
+        "input."
+    )
+
+
+def sorted_entries(value: SparseArray) -> SparseArray:
+    """A sample that passed check_feed with its entries in row-major order, values moving
+    with their indices."""
+    indices = np.asarray(value.indices).astype(np.int64, copy=False)
+    order, _ = canonical_order(indices, tuple(int(dim) for dim in value.dense_shape))
+    return SparseArray(
+        np.ascontiguousarray(indices[order]),
+        np.ascontiguousarray(np.asarray(value.values)[order]),
+        np.asarray(value.dense_shape).copy(),
+    )
+
+
+def _check_repeats(name: str, indices: np.ndarray, shape: tuple[int, ...]) -> None:
+    """Name the first pair of entries with the same index (by the later entry's position)."""
+    order, keys = canonical_order(indices, shape)
+    repeats = np.flatnonzero(keys[1:] == keys[:-1])
+    if not repeats.size:
+        return
+    later = order[repeats + 1]  # stable sort: each pair is (earlier entry, later entry)
+    pick = int(np.argmin(later))
+    first, second = int(order[repeats[pick]]), int(later[pick])
+    raise FeedEntryError(
+        f"Entries {first} and {second} of '{name}' have the same index "
+        f"{_index_text(indices[second])}.",
+        entry=second,
+    )
 
 
 def _check_sparse(spec: InputSpec, value: Value) -> SparseArray:
@@ -149,19 +216,7 @@ def _check_sparse(spec: InputSpec, value: Value) -> SparseArray:
     _check_bounds(name, indices, shape)
     indices = indices.astype(np.int64, copy=False)  # every index now lies in [0, dim)
     values = convert_values(spec, values, entry_error=FeedEntryError)
-    order, keys = canonical_order(indices, shape)
-    repeats = np.flatnonzero(keys[1:] == keys[:-1])
-    if repeats.size:
-        later = order[repeats + 1]  # stable sort: each pair is (earlier entry, later entry)
-        pick = int(np.argmin(later))
-        first, second = int(order[repeats[pick]]), int(later[pick])
-        raise FeedEntryError(
-            f"Entries {first} and {second} of '{name}' have the same index "
-            f"{_index_text(indices[second])}.",
-            entry=second,
-        )
-    if not np.array_equal(order, np.arange(order.size)):
-        indices, values = indices[order], values[order]
+    _check_repeats(name, indices, shape)
     return SparseArray(
         np.ascontiguousarray(indices), np.ascontiguousarray(values), np.asarray(shape, np.int64)
     )

@@ -14,6 +14,7 @@ from explorer.core.errors import FeedError
 from explorer.core.feed_dtypes import parse_value
 
 Row = tuple[tuple[int, ...], str]
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # A quoted value (kept whole, spaces and commas included) or a run of non-separators.
 _FIELD = re.compile(r"""'[^']*'|"[^"]*"|[^\s,;:\[\]()]+""")
 
@@ -40,6 +41,9 @@ def _numbered_rows(text: str, rank: int) -> list[tuple[int, tuple[int, ...], str
             raise FeedError(
                 f"Line {number} has the index '{bad}', which is not a whole number."
             ) from None
+        beyond = [i for i in index if not INT64_MIN <= i <= INT64_MAX]
+        if beyond:
+            raise FeedError(f"Line {number} has the index {beyond[0]}, beyond int64.")
         rows.append((number, index, fields[rank]))
     return rows
 

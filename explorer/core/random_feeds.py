@@ -63,7 +63,12 @@ def random_values(
     else:
         drawn = rng.integers(0, 2 if target.kind == "b" else INTEGER_HIGH, count)
     if target.kind == "O":  # strings: the numbers as text, like ids in a vocabulary file
-        return np.array([str(int(n)).encode() for n in drawn], dtype=object)
+        # Drawn numbers are small whole ones: look their texts up rather than format millions.
+        numbers = drawn.astype(np.int64)
+        texts = [str(n).encode() for n in range(int(numbers.max()) + 1 if count else 0)]
+        table = np.empty(len(texts), dtype=object)
+        table[:] = texts
+        return table[numbers]
     return drawn.astype(target)
 
 

@@ -47,10 +47,11 @@ def linear_keys(indices: np.ndarray, columns: list[np.ndarray] | None = None) ->
     """One int64 per entry ordered like the rows lexicographically, or None if it overflows.
 
     Offsets from each column's minimum keep negative and out-of-bounds indices ordered, so
-    order and duplicates can be judged before bounds are.
+    order and duplicates can be judged before bounds are. Rank-0 indices (no columns) are all
+    the same empty index.
     """
-    if indices.shape[0] == 0:
-        return np.zeros(0, dtype=np.int64)
+    if indices.shape[0] == 0 or indices.shape[1] == 0:
+        return np.zeros(indices.shape[0], dtype=np.int64)  # rank 0: every index is the same
     columns = index_columns(indices) if columns is None else columns
     lows = [int(column.min()) for column in columns]
     spans = [int(column.max()) - low + 1 for column, low in zip(columns, lows, strict=True)]
@@ -134,7 +135,7 @@ def check_sparse(
             f"(axis {', '.join(map(str, bad_dims))})."
         )
     columns = index_columns(indices) if columns is None else columns
-    if indices.shape[0]:
+    if indices.shape[0] and columns:  # a rank-0 tensor has no index columns to check
         # Column minima and maxima first: the per-entry passes run only when they find trouble.
         if min(int(column.min()) for column in columns) < 0:
             negative = np.flatnonzero(np.logical_or.reduce([column < 0 for column in columns]))

@@ -2,11 +2,13 @@
 densified; with a preview of the first values.
 
 The open dimensions of the input's shape (the batch dimension) are typed in for constants and
-random values; an array from a file or a densified sample brings its own shape.
+random values; an array from a file or a densified sample brings its own shape. Large samples
+are made (drawn, filled, densified) in the background along with their check.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from functools import partial
 
@@ -30,7 +32,7 @@ from explorer.core.feed_files import load_feed_file
 from explorer.core.formatting import shape_text
 from explorer.core.model_spec import InputSpec, SparseArray, Value
 from explorer.core.random_feeds import constant_dense, densify, random_dense
-from explorer.ui.feed_editor import FeedEditor
+from explorer.ui.feed_editor import FeedEditor, Recipe, given
 from explorer.ui.feed_random_dialog import distribution_box, seed_box
 from explorer.ui.feed_shape_editor import ShapeEditor
 from explorer.ui.formatting import value_text
@@ -145,38 +147,47 @@ class DenseFeedEditor(FeedEditor):
 
     # --- the sample ------------------------------------------------------------------------
 
-    def current_value(self) -> np.ndarray | None:
-        """The sample as the mode makes it; FeedError says why it cannot be made."""
+    def recipe(self) -> Recipe:
+        """How the mode makes the sample (random values are drawn in the background when
+        many); FeedError says why it cannot be made."""
         mode = self.mode()
         if mode == "default":
-            return None
-        if mode == "constant":
+            return Recipe(partial(given, None), 0)
+        if mode in ("constant", "random"):
+            shape = self.shape_editor.shape()
+            size = math.prod(shape)
+            if mode == "random":
+                distribution = str(self.distribution.currentData())
+                seed = self.seed.value()
+                return Recipe(
+                    partial(random_dense, shape, self.spec.dtype, distribution, seed), size
+                )
             try:
                 value = parse_value(self.constant.text(), self._dtype)
             except ValueError as exc:
                 raise FeedError(
                     f"The constant for '{self.spec.name}' is not taken: {exc}."
                 ) from None
-            return constant_dense(self.shape_editor.shape(), self.spec.dtype, value)
-        if mode == "random":
-            distribution = str(self.distribution.currentData())
-            shape = self.shape_editor.shape()
-            return random_dense(shape, self.spec.dtype, distribution, self.seed.value())
-        return self._array if mode == "array" else self._densified()
+            return Recipe(partial(constant_dense, shape, self.spec.dtype, value), size)
+        if mode == "array":
+            size = 0 if self._array is None else int(self._array.size)
+            return Recipe(partial(given, self._array), size)
+        return self._densified()
 
     def missing_text(self) -> str:
         if self.mode() == "array":
             return f"Choose an array file for '{self.spec.name}'."
         return f"Choose the sparse sample to densify for '{self.spec.name}'."
 
-    def _densified(self) -> np.ndarray | None:
+    def _densified(self) -> Recipe:
         source = self.source_box.currentData()
         if source is None:
-            return None  # nothing chosen yet
+            return Recipe(partial(given, None), 0)  # nothing chosen yet
         sample = self._sparse_file if source == FROM_FILE else self._sources().get(source)
         if not isinstance(sample, SparseArray):
             raise FeedError(f"'{source}' has no valid sample to densify.")
-        return densify(sample)
+        cells = math.prod(int(dim) for dim in sample.dense_shape)
+        return Recipe(partial(densify, sample), cells)
 
     def show_checked(self, value: Value | None) -> None:
         array = value if isinstance(value, np.ndarray) else None

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QLabel, QStackedLayout, QStyle, QTabWidget, QWidge
 from explorer.core.errors import FeedError
 from explorer.core.model_spec import InputSpec, SparseArray, Value
 from explorer.ui.dense_feed_editor import DenseFeedEditor
-from explorer.ui.feed_editor import FeedEditor, spec_text
+from explorer.ui.feed_editor import FeedEditor, Recipe, spec_text
 from explorer.ui.sparse_feed_editor import SparseFeedEditor
 
 NO_INPUTS = "This entry point takes no inputs."
@@ -99,10 +99,12 @@ class FeedPanel(QWidget):
         return {name: problem for name, problem in found.items() if problem}
 
     def is_ready(self) -> bool:
-        return not self.has_pending() and not self.problems()
+        """Every sample passes the check. False while one is still being made, read or checked
+        in the background (its problem then says so)."""
+        return not self.problems()
 
     def has_pending(self) -> bool:
-        """A sample is still being made or read in the background."""
+        """A sample's check is scheduled or running, or a sample is being made or read."""
         return any(editor.has_pending() for editor in self._editors.values())
 
     def set_feeds(self, feeds: Mapping[str, Value]) -> None:
@@ -145,7 +147,7 @@ class _Unfeedable(FeedEditor):
         self.body.addStretch(1)
         self.check_now()
 
-    def current_value(self) -> Value | None:
+    def recipe(self) -> Recipe:
         raise FeedError(self._reason)
 
     def set_value(self, value: Value) -> None:

@@ -179,6 +179,10 @@ class FeedRowsModel(PagedRowsModel):
             what = "index" if column < self.rank else "value"
             self.sig_refused.emit(f"Entry {row} keeps its {what}: {exc}.")
             return False
+        except OverflowError:  # a negative index for uint64 indices (from a file)
+            dtype = self._indices.dtype.name
+            self.sig_refused.emit(f"Entry {row} keeps its index: {text} does not fit {dtype}.")
+            return False
         self.dataChanged.emit(index, index, list(EDIT_ROLES))
         self.sig_edited.emit()
         return True

@@ -8,8 +8,8 @@ below the editor says what is wrong.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRegularExpression, QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QSpinBox, QWidget
 
 from explorer.core.model_spec import Shape
@@ -17,7 +17,19 @@ from explorer.core.model_spec import Shape
 DEFAULT_OPEN_DIM = 1
 DEFAULT_RANK = 2  # when the input does not say: a batch of feature rows
 MAX_RANK = 8
+MAX_SIZE = 2**63 - 1
 FIXED_STYLE = 'QLineEdit[readOnly="true"] { color: palette(mid); background: palette(window); }'
+
+
+class SizeValidator(QValidator):
+    """Sizes as TensorFlow holds them: whole numbers from 0 to 2**63 - 1 (int64)."""
+
+    def validate(self, text: str, pos: int) -> tuple[QValidator.State, str, int]:
+        if not text:
+            return QValidator.State.Intermediate, text, pos
+        if not (text.isascii() and text.isdigit()) or int(text) > MAX_SIZE:
+            return QValidator.State.Invalid, text, pos
+        return QValidator.State.Acceptable, text, pos
 
 
 def default_shape(spec_shape: Shape | None) -> tuple[int, ...]:
@@ -35,7 +47,7 @@ class ShapeEditor(QWidget):
         super().__init__(parent)
         self._spec_shape = spec_shape
         self._fields: list[QLineEdit] = []
-        self._validator = QRegularExpressionValidator(QRegularExpression(r"\d{1,19}"), self)
+        self._validator = SizeValidator(self)
         self._fixed_everywhere = False
         self._layout = QHBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)

@@ -1,7 +1,8 @@
 """Saving a model output: a dense one as .npy, a sparse one as an .npz of its three parts.
 
 The .npz holds `indices`, `values` and `dense_shape`, the layout `explorer run --feed` reads,
-so a saved output can be fed straight back into a model.
+so a saved output can be fed straight back into a model. Strings are stored as fixed-width
+numpy strings (feed_files.savable), never pickled, so load_feed_file reads them back.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from explorer.core.feed_files import savable
 from explorer.core.model_spec import SparseArray, Value
 
 
@@ -29,8 +31,11 @@ def save_value(value: Value, path: Path) -> None:
     with open(path, "wb") as file:
         if isinstance(value, SparseArray):
             np.savez(
-                file, indices=value.indices, values=value.values, dense_shape=value.dense_shape
+                file,
+                allow_pickle=False,
+                indices=value.indices,
+                values=savable(np.asarray(value.values)),
+                dense_shape=value.dense_shape,
             )
         else:
-            # Strings come back as object arrays, which only pickling can store.
-            np.save(file, value, allow_pickle=value.dtype.kind == "O")
+            np.save(file, savable(np.asarray(value)), allow_pickle=False)

@@ -1,7 +1,8 @@
 """The line plot and the heat map of a dense output, both drawn from arrays in memory.
 
 Long lines are subsampled with a stride (declared, so the plot says what it shows) and then
-drawn with pyqtgraph's peak downsampling; heat maps read a strided subsample of at most
+drawn with pyqtgraph's peak downsampling; NaN and ±Inf are left out of lines (and counted in
+the note above the plot); heat maps read a strided subsample of at most
 heatmap_panel.MAX_SIDE rows and columns, as the tensor heat map does.
 """
 
@@ -89,15 +90,25 @@ class LinePlot(QWidget):
         self.curves = []
         longest = max((len(line.values) for line in lines), default=0)
         self.stride = max(1, math.ceil(longest / MAX_LINE_POINTS))
+        hidden = 0
         for number, line in enumerate(lines):
             x = np.arange(0, len(line.values), self.stride)
+            y = line.values[:: self.stride]
+            # NaN and ±Inf are left out (pyqtgraph warns on them); the line breaks where they were.
+            finite = np.isfinite(y)
+            hidden += int(np.count_nonzero(~np.isfinite(line.values)))  # the whole line's
+            connect: str | np.ndarray = "all"
+            if not finite.all():
+                x, y = x[finite], y[finite]
+                connect = np.append(np.diff(x) == self.stride, False)[: x.size]
             pen = pg.mkPen(LINE_COLOURS[number % len(LINE_COLOURS)], width=2)
             # Symbols mark the samples of short lines; a line of one point is a symbol only.
-            symbol = "o" if len(x) <= 50 else None
+            symbol = "o" if len(finite) <= 50 else None
             curve = self.plot.plot(
                 x,
-                line.values[:: self.stride],
+                y,
                 pen=pen,
+                connect=connect,
                 symbol=symbol,
                 symbolSize=6,
                 symbolBrush=pen.color(),
@@ -109,7 +120,10 @@ class LinePlot(QWidget):
         self.plot.setLabel("bottom", x_label)
         self.plot.setLabel("left", y_label)
         self.plot.autoRange()
-        note = "" if self.stride == 1 else f"One point in {self.stride:,} drawn."
+        notes = [f"One point in {self.stride:,} drawn." if self.stride > 1 else ""]
+        if hidden:
+            notes.append(f"{hidden:,} non-finite value{'s' if hidden != 1 else ''} not drawn.")
+        note = " ".join(filter(None, notes))
         self.note.setText(note)
         self.note.setVisible(bool(note))
 

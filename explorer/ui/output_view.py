@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from explorer.core.errors import FeedError
 from explorer.core.model_spec import OutputSpec, SparseArray, Value
 from explorer.ui.formatting import value_text
 from explorer.ui.log_view import ERROR, INFO
@@ -231,8 +232,8 @@ class OutputView(QWidget):
         self._save_dir = path.parent
         try:
             self.save_output(name, path)
-        except OSError as exc:
-            reason = exc.strerror or str(exc)
+        except (OSError, FeedError) as exc:  # FeedError: values numpy cannot store unpickled
+            reason = getattr(exc, "strerror", None) or str(exc).rstrip(".")
             self.status.setText(f"The output {name} could not be saved to {path}: {reason}.")
             self.sig_log.emit(ERROR, f"Saving the output {name} to {path} failed: {exc}")
             return

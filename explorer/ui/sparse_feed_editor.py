@@ -2,13 +2,16 @@
 
 Rows are typed, pasted (any of the line forms pasted_rows reads), drawn at random, taken from
 one of the checkpoint's sparse tensors or loaded from an .npz; the last three run in the
-background. The check runs as you type; the entry a problem is about is highlighted.
+background. The check runs as you type; the entry a problem is about is highlighted. Entries
+keep the order they are given in: an unsorted sample is fed unsorted, with a note under the
+table and a button that sorts it.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Mapping
+from functools import partial
 
 import numpy as np
 from PySide6.QtCore import Qt
@@ -29,11 +32,17 @@ from PySide6.QtWidgets import (
 from explorer.core.errors import FeedError
 from explorer.core.feed_dtypes import convert_values, feed_dtype
 from explorer.core.feed_files import load_feed_file
-from explorer.core.feeds import FeedEntryError, check_feed
+from explorer.core.feeds import (
+    INT64_MAX,
+    FeedEntryError,
+    check_feed,
+    order_note,
+    sorted_entries,
+)
 from explorer.core.model_spec import InputSpec, SparseArray, Value
 from explorer.core.pasted_rows import parse_row_arrays
 from explorer.core.random_feeds import random_sparse
-from explorer.ui.feed_editor import FeedEditor
+from explorer.ui.feed_editor import NOTE_STYLE, FeedEditor, Recipe, given
 from explorer.ui.feed_random_dialog import RandomChoice, ask_random
 from explorer.ui.feed_rows_model import FeedRowsModel
 from explorer.ui.feed_shape_editor import ShapeEditor
@@ -51,6 +60,7 @@ TIPS = {
     "clear": "Remove every entry",
     "random": "Fill with random entries",
     "file": "Load indices, values and dense_shape (or a scipy.sparse file) from an .npz",
+    "sort": "Put the entries in row-major order, each value moving with its index",
 }
 
 
@@ -159,7 +169,22 @@ class SparseFeedEditor(FeedEditor):
 
         self.body.addLayout(top)
         self.body.addLayout(buttons)
+        self.order_note = QLabel()
+        self.order_note.setObjectName("feedOrderNote")
+        self.order_note.setWordWrap(True)
+        self.order_note.setStyleSheet(NOTE_STYLE)
+        self.order_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.sort_button = self._button("S&ort entries", TIPS["sort"], self.sort_entries)
+        self.order_row = QWidget()
+        order_layout = QHBoxLayout(self.order_row)
+        order_layout.setContentsMargins(0, 0, 0, 0)
+        order_layout.addWidget(self.order_note, 1)
+        order_layout.addWidget(self.sort_button, 0, Qt.AlignmentFlag.AlignTop)
+        self.order_row.setVisible(False)
+        self.advise = order_note
+
         self.body.addWidget(self.table, 1)
+        self.body.addWidget(self.order_row)
         self.body.addWidget(self.problem_label)
         self.setFocusProxy(self.table)
         self.check_now()
@@ -183,11 +208,16 @@ class SparseFeedEditor(FeedEditor):
     def dense_shape(self) -> tuple[int, ...]:
         return self.shape_editor.shape()
 
-    def current_value(self) -> SparseArray | None:
+    def recipe(self) -> Recipe:
+        """The rows as they are: no copy, since an edit drops a check still running on them."""
         indices, values = self.model.arrays()
         if self.spec.optional and not values.shape[0]:
-            return None  # an optional input left empty is not fed
-        return SparseArray(indices, values, np.asarray(self.dense_shape(), dtype=np.int64))
+            return Recipe(partial(given, None), 0)  # an optional input left empty is not fed
+        shape = self.dense_shape()
+        # A size beyond int64 (from a file) reaches the check, which names it.
+        beyond = any(dim > INT64_MAX for dim in shape)
+        dense_shape = np.asarray(shape, dtype=np.uint64 if beyond else np.int64)
+        return Recipe(partial(SparseArray, indices, values, dense_shape), int(values.shape[0]))
 
     def set_value(self, value: Value) -> None:
         """Show a sample from elsewhere: values in the input's dtype when that is safe."""
@@ -199,11 +229,12 @@ class SparseFeedEditor(FeedEditor):
         if not _fits_table(indices, values, shape):
             self.note(_structure_problem(self.spec, value))
             return
-        fits_int64 = not indices.size or int(indices.max()) < 2**63
+        fits_int64 = not indices.size or int(indices.max()) <= INT64_MAX
         if indices.dtype.kind in "iu" and fits_int64:
-            indices = indices.astype(np.int64)
-        with contextlib.suppress(FeedError):  # else kept as given: the check says what is wrong
-            values = convert_values(self.spec, values)
+            indices = indices.astype(np.int64, copy=False)
+        if values.dtype != feed_dtype(self.spec):  # (strings need no look at millions of items)
+            with contextlib.suppress(FeedError):  # else kept as given: the check says what's wrong
+                values = convert_values(self.spec, values)
         self.shape_editor.set_shape(tuple(int(dim) for dim in shape))
         self.fit_button.setEnabled(bool(self.shape_editor.open_axes()))
         self.model.set_arrays(indices, values)  # an edit: the check follows
@@ -242,6 +273,10 @@ class SparseFeedEditor(FeedEditor):
         fraction = density_of(nnz, self.dense_shape())
         dense = f" · {percent_text(fraction)} dense" if fraction is not None else ""
         self.count_label.setText(f"{nnz:,} entr{'y' if nnz == 1 else 'ies'}{dense}")
+
+    def show_advice(self, advice: str | None) -> None:
+        self.order_note.setText(advice or "")
+        self.order_row.setVisible(bool(advice))
 
     def mark_fault(self, error: FeedEntryError | None) -> None:
         self._fault = error
@@ -290,6 +325,15 @@ class SparseFeedEditor(FeedEditor):
             return False
         self.model.append_rows(indices, values)
         return True
+
+    def sort_entries(self) -> None:
+        """Put the entries in row-major order, in the background (a sample that fails the
+        check is left as it is: its problem comes first)."""
+        if self.problem() is not None:
+            return
+        indices, values = self.model.arrays()
+        sample = SparseArray(indices.copy(), values.copy(), np.asarray(self.dense_shape()))
+        self.start_job("sorting the entries…", sorted_entries, sample)
 
     def copy_selected(self) -> None:
         rows = self.selected_rows()

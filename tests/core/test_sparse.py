@@ -232,3 +232,13 @@ def test_odd_triplets_get_a_sentence_not_a_crash(odd):
     assert "more than int64 can count" in odd["huge"].problems[0]
     assert {"twin", "twin (2)"} <= set(odd)  # two triplets with one base get distinct names
     assert {odd["twin"].indices, odd["twin (2)"].indices} == {"twin/indices", "twin_indices"}
+
+
+def test_a_rank_0_triplet_is_checked_without_index_columns() -> None:
+    from explorer.core.sparse_check import check_sparse
+
+    scalar = np.zeros((0,), np.int64)
+    assert check_sparse(np.zeros((1, 0), np.int64), 1, scalar).problems == []
+    assert check_sparse(np.zeros((2, 0), np.int64), 2, scalar).problems == [
+        "1 entry repeats an earlier index (first: entry 1 at [])."
+    ]

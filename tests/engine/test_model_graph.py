@@ -126,7 +126,7 @@ def test_optional_input_may_be_left_out(model_paths) -> None:
         model.close()
 
 
-def test_unordered_feed_is_put_in_row_major_order(model_paths) -> None:
+def test_unordered_feed_reaches_tensorflow_as_given(model_paths) -> None:
     directory = model_paths["tf1_dynamic"]
     model = load_model(directory)
     try:
@@ -134,7 +134,7 @@ def test_unordered_feed_is_put_in_row_major_order(model_paths) -> None:
         ours = model.run("graph", {"features": shuffled}, ["logits:0"])["logits:0"]
         prefix = directory / "model.ckpt-2"
         [theirs] = meta_graph_run(
-            Path(f"{prefix}.meta"), prefix, {"features": FEATURES}, {}, ["logits:0"]
+            Path(f"{prefix}.meta"), prefix, {"features": shuffled}, {}, ["logits:0"]
         )
         assert_same(ours, theirs)
     finally:

@@ -7,13 +7,16 @@ import time
 import numpy as np
 import pytest
 import scipy.sparse
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 from explorer.core.feed_files import save_feed_file
+from explorer.core.feeds import order_note
 from explorer.core.model_spec import InputSpec, SparseArray
 from explorer.core.random_feeds import densify, random_dense, random_sparse
+from explorer.ui import feed_editor
 from explorer.ui.dense_feed_editor import DenseFeedEditor
+from explorer.ui.feed_editor import NOTE_STYLE
 from explorer.ui.feed_panel import NO_INPUTS, FeedPanel
 from explorer.ui.feed_random_dialog import RandomChoice, RandomSparseDialog
 from explorer.ui.feed_rows_model import FAULT_BACKGROUND
@@ -423,6 +426,8 @@ def test_a_million_rows_open_at_once_and_page(qtbot, panel):
     value = random_sparse([1000, 1000], 1.0, "float32", "uniform", 0)
     start = time.perf_counter()
     panel.set_feeds({"features": value})
+    assert not panel.is_ready()  # checked in the background: no stale answer meanwhile
+    wait_idle(qtbot, panel)
     assert panel.is_ready()
     assert time.perf_counter() - start < 2.0
     assert editor.model.total_rows() == 1_000_000 and editor.model.rowCount() == ROW_PAGE
@@ -447,3 +452,114 @@ def test_keyboard_reaches_the_editors_in_order(qtbot, panel):
                          "From chec&kpoint", "Load .np&z…"]  # fmt: skip
     assert "1000" not in names  # the fixed dimension is skipped
     assert type(chain[9]).__name__ == "RowsView"
+
+
+def test_an_unsorted_sample_is_fed_as_given_with_a_note_and_a_sort_button(qtbot, panel):
+    editor = sparse_editor(panel)
+    type_into(qtbot, editor.shape_editor.fields()[0], "2")
+    editor.paste("1 4 1.5\n0 0 2.5\n0 7 3.5")
+    assert panel.problems() == {} and panel.is_ready()  # a note, not a problem
+    unsorted = sparse([[1, 4], [0, 0], [0, 7]], [1.5, 2.5, 3.5], [2, 1000])
+    assert panel.feeds()["features"] == unsorted  # TensorFlow gets the order given
+    assert editor.order_row.isVisible() and not editor.problem_label.isVisible()
+    assert editor.order_note.text() == order_note(unsorted)
+    assert editor.order_note.text().startswith("Entries are not in row-major order (entry 1's")
+    assert editor.order_note.styleSheet() == NOTE_STYLE
+    qtbot.mouseClick(editor.sort_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, panel)
+    assert panel.feeds()["features"] == sparse([[0, 0], [0, 7], [1, 4]], [2.5, 3.5, 1.5], [2, 1000])
+    assert not editor.order_row.isVisible()
+
+
+def test_numbers_beyond_int64_are_problems_not_exceptions(qtbot, panel):
+    editor = sparse_editor(panel)
+    field = editor.shape_editor.fields()[0]
+    type_into(qtbot, field, "9" * 19)
+    assert field.text() == "9" * 18  # sizes above 2**63 - 1 cannot be typed
+    assert panel.problems()["features"] == (
+        f"The dense shape [{'9' * 18}, 1000] of 'features' has more cells than int64 can count "
+        "(2**63 - 1), which makes TensorFlow abort."
+    )
+    assert "features" not in panel.feeds()
+    assert not editor.paste("0 99999999999999999999 1.5")
+    assert "Line 1 has the index 99999999999999999999, beyond int64." in (
+        editor.problem_label.text()
+    )
+    too_wide = np.array([2**63, 1000], np.uint64)
+    editor.set_value(SparseArray(np.zeros((0, 2), np.int64), np.zeros(0, np.float32), too_wide))
+    assert panel.problems()["features"] == (
+        f"The dense shape [{2**63}, 1000] of 'features' has a size beyond int64 (2**63 - 1)."
+    )
+    huge_index = np.array([[0, 2**64 - 1]], np.uint64)
+    editor.set_value(SparseArray(huge_index, np.ones(1, np.float32), np.array([1, 1000])))
+    assert panel.problems()["features"] == (
+        f"Entry 0 of 'features' has index [0, {2**64 - 1}], outside the dense shape [1, 1000]."
+    )
+    assert not editor.model.setData(editor.model.index(0, 1), "-1")
+    assert "Entry 0 keeps its index: -1 does not fit uint64." in editor.problem_label.text()
+
+
+def test_an_unexpected_error_in_the_check_is_a_sentence_and_nothing_is_fed(panel, monkeypatch):
+    editor = sparse_editor(panel)
+    editor.paste("0 1 2")
+    assert "features" in panel.feeds()
+
+    def broken(_spec, _value):
+        raise IndexError("index 0 is out of bounds")
+
+    monkeypatch.setattr(feed_editor, "check_feed", broken)
+    editor.paste("0 2 3")
+    assert panel.problems()["features"] == (
+        "The sample for 'features' cannot be checked (IndexError: index 0 is out of bounds)."
+    )
+    assert "features" not in panel.feeds()  # the sample checked before is not fed either
+
+
+def ticks_while_checking(qtbot, panel: FeedPanel, start) -> list[float]:
+    """Call start(), then return the times a 50 ms QTimer ticked until the check was done."""
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.setInterval(50)
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start()
+    start()
+    begun = time.monotonic()
+    problems = panel.problems()
+    assert problems == {name: f"'{name}' is not ready: checking the sample…" for name in problems}
+    assert problems and not panel.is_ready() and panel.has_pending()
+    wait_idle(qtbot, panel)
+    done = time.monotonic()
+    timer.stop()
+    return [tick for tick in ticks if begun <= tick <= done]
+
+
+def test_a_big_sparse_sample_is_checked_while_the_window_keeps_ticking(qtbot, panel):
+    value = random_sparse([2000, 1000], 1.0, "float32", "uniform", 0)  # 2,000,000 entries
+    indices, values = value.indices[::-1].copy(), value.values[::-1].copy()
+    backwards = SparseArray(indices, values, value.dense_shape)
+
+    def start() -> None:
+        panel.set_feeds({"features": backwards})
+        assert "features" not in panel.feeds()  # no stale answer while it is checked
+
+    assert len(ticks_while_checking(qtbot, panel, start)) >= 1
+    assert panel.is_ready() and panel.feeds()["features"] == backwards
+    assert sparse_editor(panel).order_row.isVisible()
+
+
+def test_a_big_random_string_sample_is_drawn_in_the_background(qtbot):
+    panel = FeedPanel()
+    qtbot.addWidget(panel)
+    words = InputSpec("words", False, "object", (None, 1000), ("words:0",))
+    panel.set_inputs([words])
+    editor = dense_editor(panel, "words")
+
+    def start() -> None:
+        editor.set_mode("random")
+        editor.shape_editor.set_shape((2000, 1000))
+        editor.edited()
+
+    ticks_while_checking(qtbot, panel, start)
+    assert np.array_equal(
+        panel.feeds()["words"], random_dense([2000, 1000], "object", "integers", 0)
+    )

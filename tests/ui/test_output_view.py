@@ -8,6 +8,7 @@ from PySide6.QtCore import QItemSelection, QItemSelectionModel, Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog
 
+from explorer.core.feed_files import load_feed_file
 from explorer.core.model_spec import OutputSpec, SparseArray
 from explorer.ui.array_table_model import VALUE_ROLE
 from explorer.ui.heatmap_panel import MAX_SIDE
@@ -194,6 +195,50 @@ def test_a_long_line_is_subsampled_with_a_declared_stride(view):
     assert plot.note.text() == "One point in 3 drawn."
 
 
+def test_string_outputs_are_saved_as_feed_files(view, tmp_path):
+    words = np.array([[b"cat", "caf\u00e9".encode()], [b"", b"\xff\xfe"]], dtype=object)
+    tagged = SparseArray(
+        np.array([[0, 1], [1, 0]]), np.array([b"x", b"y\x00"], dtype=object), np.array([2, 2])
+    )
+    view.show_outputs({"words": words, "tagged": tagged, "one": np.array(b"z", dtype=object)})
+    for name, value in (("words", words), ("tagged", tagged)):
+        suffix = ".npz" if isinstance(value, SparseArray) else ".npy"
+        loaded = load_feed_file(view.save_output(name, tmp_path / f"{name}{suffix}"))
+        if isinstance(value, SparseArray):
+            assert loaded.values.tolist() == value.values.tolist()
+            assert np.array_equal(loaded.indices, value.indices)
+        else:
+            assert loaded.tolist() == value.tolist() and loaded.shape == value.shape
+    assert load_feed_file(view.save_output("one", tmp_path / "one.npy")).tolist() == b"z"
+
+
+@pytest.mark.parametrize(
+    ("values", "drawn", "note"),
+    [
+        (np.full(3, np.nan, np.float32), [], "3 non-finite values not drawn."),
+        (np.array([1, np.inf, 2, 3], np.float32), [0, 2, 3], "1 non-finite value not drawn."),
+        (
+            np.array([[np.nan, np.inf], [-np.inf, 1.0]], np.float32),
+            [1],
+            "3 non-finite values not drawn.",
+        ),
+    ],
+)
+def test_non_finite_values_are_left_out_of_lines_and_counted(view, values, drawn, note):
+    """pyqtgraph warns on NaN and ±Inf (warnings fail tests): they never reach it."""
+    view.show_outputs({"odd": values})
+    view.dense_panel.set_mode(LINE)
+    # pyqtgraph holds an empty line as (None, None).
+    lines = [tuple(np.zeros(0) if a is None else a for a in line) for line in curve_data(view)]
+    finite = values.reshape(-1)[np.isfinite(values.reshape(-1))]
+    np.testing.assert_array_equal(np.concatenate([y for _x, y in lines]), finite)
+    if values.ndim == 1:
+        ((x, _y),) = lines
+        np.testing.assert_array_equal(x, drawn)
+    assert view.dense_panel.line_plot.note.text() == note
+    view.dense_panel.line_plot.grab()  # drawing them warns no more than plotting them
+
+
 def test_a_sparse_output_shows_its_entries_and_pattern(qtbot, view):
     sparse = sparse_output()
     view.show_outputs({"ids": sparse})
@@ -250,8 +295,8 @@ def test_save_output_round_trips_exactly(view, tmp_path):
         assert sorted(archive.files) == ["dense_shape", "indices", "values"]
         saved = SparseArray(archive["indices"], archive["values"], archive["dense_shape"])
     assert saved == sparse
-    names = np.load(view.save_output("names", tmp_path / "names.npy"), allow_pickle=True)
-    assert list(names) == list(strings)
+    names = load_feed_file(view.save_output("names", tmp_path / "names.npy"))  # no pickle
+    assert names.dtype == object and names.tolist() == strings.tolist()
     with pytest.raises(OSError):
         view.save_output("ids", tmp_path / "missing" / "ids.npz")
 
