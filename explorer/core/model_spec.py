@@ -91,12 +91,20 @@ class EntryPoint:
     `key` is how requests name it: "graph", "signature:KEY" or "function:NAME". A graph's
     outputs are picked by the user from its tensors; `outputs` then holds the graph's sinks,
     the tensors suggested first.
+
+    For a restored function, `constants` are the Python values it was traced with, by argument
+    path as inputs are named ("training", "options/mode"), each as Python source ("True",
+    "tf.float32"): they are passed again as they were, not fed. `containers` are the nested
+    arguments' tuples, lists, dicts and namedtuples by path, each kind as "tuple", "list",
+    "dict" or "namedtuple NAME FIELD...": what a call must rebuild around the leaves.
     """
 
     kind: EntryKind
     name: str
     inputs: tuple[InputSpec, ...]
     outputs: tuple[OutputSpec, ...]
+    constants: tuple[tuple[str, str], ...] = field(default=())
+    containers: tuple[tuple[str, str], ...] = field(default=())
 
     @property
     def key(self) -> str:
@@ -114,6 +122,8 @@ class ModelInfo:
     # Every tensor of a TF1 graph, for picking outputs (empty for TF2 SavedModels).
     tensors: tuple[OutputSpec, ...] = field(default=())
     notes: tuple[str, ...] = field(default=())
+    # The tag set of the SavedModel's MetaGraphDef that was loaded (empty for a .meta graph).
+    tags: tuple[str, ...] = field(default=())
 
     def entry(self, key: str) -> EntryPoint:
         for entry in self.entries:

@@ -3,7 +3,8 @@ TensorFlow, printing each output (and saving them to an .npz named on its comman
 
 No TensorFlow here: the window imports this module. The feeds are checked and converted with
 explorer.core.feeds first, so the script carries exactly the values TensorFlow is given, as
-np.array literals with their dtype (each float in the shortest form that reads back the same).
+np.array literals with their dtype (each float in the shortest form that reads back the same),
+or, for big feeds, in a companion .npz that save_script_feeds writes and the script loads.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ import numpy as np
 from explorer.core.errors import FeedError
 from explorer.core.feeds import check_feed
 from explorer.core.model_spec import EntryPoint, InputSpec, ModelInfo, SparseArray, Value
+from explorer.engine.script_literals import array_literal, dtype_text, is_ml_dtype
 
-_LINE = 96  # width the array literals are wrapped at
 # Names the script uses itself; an input called so gets a feed_ prefix.
-_TAKEN = {"np", "tf", "sys", "graph", "session", "saver", "loaded", "meta_graph", "signature"}
-_TAKEN |= {"feed_dict", "fetches", "outputs", "result", "name", "value", "arrays", "part"}
-_TAKEN |= {"tensor", "outputs_by_name", "META", "PREFIX", "EXPORT_DIR"}
+_TAKEN = {"np", "tf", "sys", "collections", "graph", "session", "saver", "loaded", "signature"}
+_TAKEN |= {"meta_graph", "feed_dict", "fetches", "outputs", "result", "name", "value", "arrays"}
+_TAKEN |= {"part", "tensor", "outputs_by_name", "named", "feeds", "FEEDS", "META", "PREFIX"}
+_TAKEN |= {"EXPORT_DIR"}
+_SPARSE_PARTS = ("indices", "values", "dense_shape")
 
 _PRINT_AND_SAVE = """
 for name, value in outputs.items():
@@ -49,19 +52,27 @@ if len(sys.argv) > 1:  # save the outputs: NAME, or NAME.indices, NAME.values, N
 _OUTPUTS_BY_NAME = '''
 
 def outputs_by_name(result):
-    """The function's results named as Checkpoint Explorer names them."""
+    """The function's results named as Checkpoint Explorer names them: a dict's keys, else
+    output_0, output_1...; inside nested results, keys and positions joined by "/"."""
+    named = {}
+
+    def visit(value, path):
+        if isinstance(value, dict):
+            items = value.items()
+        elif isinstance(value, (tuple, list)):  # a namedtuple's items go by field name
+            items = zip(getattr(value, "_fields", range(len(value))), value)
+        else:
+            named["/".join(path)] = value
+            return
+        for key, item in items:
+            visit(item, [*path, str(key)])
+
+    visit(result, [])
     if isinstance(result, dict):
-        return dict(result)
-    if isinstance(result, (tuple, list)):
-        return {f"output_{i}": item for i, item in enumerate(result)}
-    return {"output_0": result}
+        return named
+    return {f"output_{path or 0}": value for path, value in named.items()}
 
 '''
-
-# The tag set the engine loads too (it falls back to the first only when none is "serve").
-_LOAD_SAVED_MODEL = (
-    '    meta_graph = tf.compat.v1.saved_model.loader.load(session, ["serve"], EXPORT_DIR)'
-)
 _TENSOR_FROM_INFO = [
     "",
     "    def tensor(info):  # a tensor, or the SparseTensor of a coo_sparse TensorInfo",
@@ -71,12 +82,18 @@ _TENSOR_FROM_INFO = [
 
 
 def python_script(
-    info: ModelInfo, entry: str, feeds: Mapping[str, Value], outputs: Sequence[str] | None
+    info: ModelInfo,
+    entry: str,
+    feeds: Mapping[str, Value],
+    outputs: Sequence[str] | None,
+    feeds_file: str | None = None,
 ) -> str:
     """The script for running `entry` of the model `info` describes on `feeds`.
 
-    `outputs` as for LoadedModel.run. FeedError if a feed does not fit its input, KeyError
-    for an entry `info` does not have.
+    `outputs` as for LoadedModel.run. With `feeds_file`, the script loads the feeds from that
+    .npz, which save_script_feeds(feeds_file, feeds) writes, instead of holding them as
+    literals. FeedError if a feed does not fit its input, KeyError for an entry `info` does not
+    have.
     """
     entry_point = info.entry(entry)
     specs = {spec.name: spec for spec in entry_point.inputs}
@@ -89,14 +106,28 @@ def python_script(
     names = list(outputs) if outputs is not None else [out.name for out in entry_point.outputs]
     tf2 = info.kind == "tf2_saved_model"
     lines = [f'"""Run {_what(info, entry_point)}', "on the feed made in Checkpoint Explorer."]
-    lines += ["", "Usage: python THIS_SCRIPT.py [OUTPUTS.npz]", '"""', "", "import sys", ""]
+    lines += ["", "Usage: python THIS_SCRIPT.py [OUTPUTS.npz]", '"""', ""]
+    if any(kind.startswith("namedtuple ") for _, kind in entry_point.containers):
+        lines.append("import collections")
+    lines += ["import sys", ""]
     lines += ["import numpy as np", "import tensorflow as tf", ""]
     if tf2 and entry_point.kind == "function":
         lines += _OUTPUTS_BY_NAME.strip("\n").splitlines() + ["", ""]
     # Session.run takes a SparseTensorValue; a TF2 function takes a SparseTensor.
     sparse_type = "tf.sparse.SparseTensor" if tf2 else "tf.compat.v1.SparseTensorValue"
+    in_file = [
+        spec.name
+        for spec in fed
+        if feeds_file and _stored_parts(spec.name, checked[spec.name]) is not None
+    ]
     for spec in fed:
-        lines += _feed_lines(variables[spec.name], checked[spec.name], sparse_type)
+        if spec.name not in in_file:
+            lines += _feed_lines(variables[spec.name], checked[spec.name], sparse_type)
+    if in_file:
+        lines += [f"FEEDS = {feeds_file!r}  # NAME, or NAME.indices, NAME.values, NAME.dense_shape"]
+        lines += ["with np.load(FEEDS) as feeds:"]
+        for name in in_file:
+            lines += _file_feed_lines(name, variables[name], checked[name], sparse_type)
     lines.append("")
     if tf2:
         lines += _tf2_lines(info, entry_point, fed, variables, names)
@@ -132,83 +163,85 @@ def _variable_names(names: Sequence[str]) -> dict[str, str]:
 # --- feeds as literals ----------------------------------------------------------------------
 
 
-def _float_text(value: float) -> str:
-    if value != value or value in (float("inf"), float("-inf")):
-        return f"float({str(value)!r})"  # nan, inf and -inf have no literal
-    return repr(value)
-
-
-def _items(array: np.ndarray) -> list[str]:
-    """Each element as Python source that converts back to exactly it under array's dtype."""
-    flat = array.ravel()
-    if array.dtype.kind == "c":
-        return [f"complex({_float_text(v.real)}, {_float_text(v.imag)})" for v in flat.tolist()]
-    if array.dtype.kind != "f" and not _ml_dtype(array.dtype):
-        return [repr(item) for item in flat.tolist()]
-    wide = flat.astype(np.float64).tolist()
-    if array.dtype == np.float64:
-        return [_float_text(value) for value in wide]
-    # float32 and narrower: numpy's str is the shortest text reading back as the same value;
-    # it goes through a Python float first, so check it does and fall back to the exact double.
-    texts = [str(value) for value in flat]
-    back = np.array([float(text) for text in texts], np.float64).astype(array.dtype)
-    same = (back == flat) | (np.isnan(back.astype(np.float64)) & np.isnan(wide))
-    return [
-        text if ok and np.isfinite(value) else _float_text(value)
-        for text, ok, value in zip(texts, same.tolist(), wide, strict=True)
-    ]
-
-
-def _ml_dtype(dtype: np.dtype) -> bool:
-    """bfloat16 and kin, from ml_dtypes: not in numpy itself, spelled through TensorFlow."""
-    return dtype.kind not in "OSUb" and not hasattr(np, dtype.name)
-
-
-def _dtype_text(dtype: np.dtype) -> str:
-    if dtype.kind in "OSU":  # strings: TensorFlow takes an object array of bytes or str
-        return "object"
-    if _ml_dtype(dtype):
-        return f"tf.dtypes.as_dtype({dtype.name!r}).as_numpy_dtype"
-    return f"np.{dtype.name}"
-
-
-def _wrap(items: Sequence[str], indent: str) -> str:
-    """Items joined by commas; on lines of at most _LINE characters when they do not fit one."""
-    one_line = ", ".join(items)
-    if len(indent) + len(one_line) <= _LINE - 40:
-        return one_line
-    inner = indent + "    "
-    rows, row = [], ""
-    for item in items:
-        if row and len(inner) + len(row) + len(item) + 1 > _LINE:
-            rows.append(row.rstrip())
-            row = ""
-        row += f"{item}, "
-    rows.append(row.rstrip())
-    return "\n" + "\n".join(inner + r for r in rows) + "\n" + indent
-
-
-def array_literal(array: np.ndarray, indent: str = "") -> str:
-    """Python source giving back exactly `array`: values, dtype and shape."""
-    dtype = _dtype_text(array.dtype)
-    items = _items(array)
-    if array.ndim == 0:
-        return f"np.array({items[0]}, dtype={dtype})"
-    if array.ndim == 2 and array.shape[0] and array.shape[1]:  # rows, as indices are read
-        width = array.shape[1]
-        rows = [f"[{', '.join(items[i : i + width])}]" for i in range(0, len(items), width)]
-        return f"np.array([{_wrap(rows, indent)}], dtype={dtype})"
-    literal = f"np.array([{_wrap(items, indent)}], dtype={dtype})"
-    return literal if array.ndim == 1 else f"{literal}.reshape({tuple(array.shape)!r})"
-
-
 def _feed_lines(variable: str, value: Value, sparse_type: str) -> list[str]:
     if not isinstance(value, SparseArray):
         return [f"{variable} = {array_literal(value)}"]
-    parts = {"indices": value.indices, "values": value.values, "dense_shape": value.dense_shape}
     lines = [f"{variable} = {sparse_type}("]
-    lines += [f"    {part}={array_literal(array, '    ')}," for part, array in parts.items()]
+    for part in _SPARSE_PARTS:
+        lines.append(f"    {part}={array_literal(getattr(value, part), '    ')},")
     return [*lines, ")"]
+
+
+# --- feeds in a companion .npz ----------------------------------------------------------------
+
+
+def _stored(array: np.ndarray) -> np.ndarray | None:
+    """`array` as the feed file holds it without pickle: strings as fixed-width bytes (str
+    encoded as UTF-8, as TensorFlow does), ml_dtypes' floats as their bits; None when it cannot
+    be held exactly (fixed-width strings drop a trailing NUL)."""
+    if is_ml_dtype(array.dtype):
+        return np.ascontiguousarray(array).view(f"u{array.dtype.itemsize}")
+    if array.dtype.kind not in "OSU":
+        return array
+    items = array.reshape(-1).tolist()
+    try:
+        encoded = [item.encode() if isinstance(item, str) else item for item in items]
+    except UnicodeEncodeError:  # a lone surrogate: only a literal spells it
+        return None
+    if not all(isinstance(item, bytes) and not item.endswith(b"\0") for item in encoded):
+        return None
+    return np.array(encoded, dtype=bytes).reshape(array.shape)
+
+
+def _stored_parts(name: str, value: Value) -> dict[str, np.ndarray] | None:
+    """The arrays the feed file holds for the feed `name`, by key; None when it cannot."""
+    if isinstance(value, SparseArray):
+        parts = {f"{name}.{part}": getattr(value, part) for part in _SPARSE_PARTS}
+    else:
+        parts = {name: value}
+    stored = {}
+    for key, array in parts.items():
+        held = _stored(np.asarray(array))
+        if held is None:
+            return None
+        stored[key] = held
+    return stored
+
+
+def save_script_feeds(path: str | Path, feeds: Mapping[str, Value]) -> None:
+    """Write the feeds a script made with python_script(..., feeds_file=path) loads.
+
+    `feeds` are the checked values python_script is given (check_feed's results). The .npz holds
+    a dense feed NAME under the key "NAME" and a sparse one under "NAME.indices", "NAME.values"
+    and "NAME.dense_shape"; strings as fixed-width bytes (str encoded as UTF-8), bfloat16 and
+    the other ml_dtypes as unsigned integers of their bits; nothing pickled. A string feed
+    fixed-width bytes cannot hold (one ending in NUL) is left out: the script spells it as a
+    literal. FeedError if the file cannot be written.
+    """
+    arrays: dict[str, np.ndarray] = {}
+    for name, value in feeds.items():
+        arrays |= _stored_parts(name, value) or {}
+    try:
+        with open(path, "wb") as handle:  # a handle keeps numpy from appending ".npz"
+            np.savez(handle, allow_pickle=False, **arrays)
+    except OSError as exc:
+        raise FeedError(f"{path} cannot be written: {exc.strerror or exc}.") from None
+
+
+def _loaded(key: str, array: np.ndarray) -> str:
+    """The expression giving back `array` from the script's loaded feed file."""
+    if is_ml_dtype(array.dtype):
+        return f"feeds[{key!r}].view({dtype_text(array.dtype)})"
+    return f"feeds[{key!r}]"
+
+
+def _file_feed_lines(name: str, variable: str, value: Value, sparse_type: str) -> list[str]:
+    if not isinstance(value, SparseArray):
+        return [f"    {variable} = {_loaded(name, value)}"]
+    lines = [f"    {variable} = {sparse_type}("]
+    for part in _SPARSE_PARTS:
+        lines.append(f"        {part}={_loaded(f'{name}.{part}', getattr(value, part))},")
+    return [*lines, "    )"]
 
 
 # --- TF1: a Session ---------------------------------------------------------------------------
@@ -261,7 +294,9 @@ def _tf1_lines(
         ]
     else:
         lines = [f"EXPORT_DIR = {info.source!r}", "", "graph = tf.Graph()", session]
-        lines.append(_LOAD_SAVED_MODEL)
+        tags = list(info.tags or ("serve",))  # the MetaGraphDef the engine loaded
+        loader = "tf.compat.v1.saved_model.loader.load"
+        lines.append(f"    meta_graph = {loader}(session, {tags!r}, EXPORT_DIR)")
     by_signature = entry.kind == "signature"
     if by_signature:
         lines.append(f"    signature = meta_graph.signature_def[{entry.name!r}]")
@@ -277,25 +312,36 @@ def _tf1_lines(
 # --- TF2: tf.saved_model.load, called eagerly ------------------------------------------------
 
 
-def _nested(arguments: Mapping[str, str]) -> dict[str, object]:
-    """{"features/ids": source} -> {"features": {"ids": source}}: nested arguments rebuilt."""
+def _argument_sources(leaves: Mapping[str, str], containers: Mapping[str, str]) -> dict[str, str]:
+    """Each argument's source: the leaves' sources by path ("features/ids") put back into the
+    containers they came from (EntryPoint.containers)."""
     tree: dict[str, object] = {}
-    for path, source in arguments.items():
+    for path in [*containers, *leaves]:  # containers first: even an empty one is rebuilt
         node = tree
-        *parents, leaf = path.split("/")
+        *parents, last = path.split("/")
         for parent in parents:
             node = node.setdefault(parent, {})  # type: ignore[assignment]
-        node[leaf] = source
-    return tree
+        node[last] = leaves[path] if path in leaves else node.get(last, {})
+    return {name: _source(node, name, containers) for name, node in tree.items()}
 
 
-def _source(node: object) -> str:
+def _source(node: object, path: str, containers: Mapping[str, str]) -> str:
     if isinstance(node, str):
         return node
     assert isinstance(node, dict)
-    if all(key.isdigit() for key in node):  # positions of a tuple or list
-        return f"[{', '.join(_source(node[key]) for key in sorted(node, key=int))}]"
-    return "{" + ", ".join(f"{key!r}: {_source(value)}" for key, value in node.items()) + "}"
+    items = {key: _source(child, f"{path}/{key}", containers) for key, child in node.items()}
+    positions = bool(items) and all(key.isdigit() for key in items)
+    kind = containers.get(path, "list" if positions else "dict")
+    if kind in ("tuple", "list"):
+        ordered = [items[key] for key in sorted(items, key=int)]
+        if kind == "list":
+            return f"[{', '.join(ordered)}]"
+        return f"({', '.join(ordered)}{',' if len(ordered) == 1 else ''})"
+    if kind.startswith("namedtuple "):  # a namedtuple alike is accepted for the restored one
+        _, type_name, *fields = kind.split()
+        values = ", ".join(f"{field}={items[field]}" for field in fields)
+        return f"collections.namedtuple({type_name!r}, {fields!r})({values})"
+    return "{" + ", ".join(f"{key!r}: {value}" for key, value in items.items()) + "}"
 
 
 def _tf2_lines(
@@ -314,12 +360,18 @@ def _tf2_lines(
                 arguments[member] = f"{variable}.{part}"
         else:
             arguments[spec.name] = variable if spec.sparse else f"tf.constant({variable})"
+    # Python values the function was traced with: of several concrete functions, TensorFlow
+    # picks the one the arguments (tensors and these) fit.
+    arguments.update(entry.constants)
     if entry.kind == "signature":
         call, named = f"loaded.signatures[{entry.name!r}]", "result"
-    else:  # of several concrete functions, TensorFlow picks the one the arguments fit
+    else:
         call, named = f"loaded.{entry.name.split('(')[0]}", "outputs_by_name(result)"
-    lines = [f"EXPORT_DIR = {info.source!r}", "", "loaded = tf.saved_model.load(EXPORT_DIR)"]
+    tags = list(info.tags or ("serve",))  # the MetaGraphDef the engine loaded
+    lines = [f"EXPORT_DIR = {info.source!r}", ""]
+    lines.append(f"loaded = tf.saved_model.load(EXPORT_DIR, tags={tags!r})")
     lines.append(f"result = {call}(")
-    lines += [f"    {name}={_source(node)}," for name, node in _nested(arguments).items()]
-    lines.append(")")
-    return [*lines, f"outputs = {{name: {named}[name] for name in {list(names)!r}}}"]
+    sources = _argument_sources(arguments, dict(entry.containers))
+    lines += [f"    {name}={source}," for name, source in sources.items()]
+    lines += [")", f"named = {named}"]
+    return [*lines, f"outputs = {{name: named[name] for name in {list(names)!r}}}"]

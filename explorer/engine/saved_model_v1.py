@@ -55,6 +55,7 @@ def load_tf1_saved_model(directory: Path, meta_graph: Any) -> tuple[ModelInfo, S
         entries=tuple(entries),
         tensors=graph_tensors(graph),
         notes=tuple(notes),
+        tags=tuple(tags),
     )
     return info, SessionRunner(graph, session, fetches)
 

@@ -2,12 +2,15 @@
 
 A signature takes its arguments flattened: a SparseTensorSpec argument x arrives as the dense
 inputs x (indices), x_1 (values) and x_2 (dense shape), which are offered as one sparse input.
+The flattening keeps only the rank of the dense shape; the rest is taken from the restored
+function the signature calls with those three tensors, when it has a SparseTensorSpec there.
 A restored function takes a tf.sparse.SparseTensor where its signature has a SparseTensorSpec;
 a function traced several times offers one entry point per concrete function.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,7 @@ from explorer.core.model_spec import (
     InputSpec,
     ModelInfo,
     OutputSpec,
+    Shape,
     SparseArray,
     Value,
 )
@@ -31,28 +35,37 @@ from explorer.engine.tf_errors import model_error
 # Takes the checked feeds by input name, returns every output by name.
 Call = Callable[[Mapping[str, Value]], dict[str, Any]]
 _FUNCTION_KINDS = ("function", "bare_concrete_function")
+_CALL_OPS = ("PartitionedCall", "StatefulPartitionedCall")
 
 
 def load_tf2_saved_model(directory: Path, meta_graph: Any) -> tuple[ModelInfo, FunctionRunner]:
     tf = import_tensorflow()
+    tags = tuple(meta_graph.meta_info_def.tags)
     try:
-        loaded = tf.saved_model.load(str(directory), tags=list(meta_graph.meta_info_def.tags))
+        loaded = tf.saved_model.load(str(directory), tags=list(tags))
     except Exception as exc:  # OpError, ValueError, KeyError... whatever restoring raises
         raise model_error(exc, f"load the SavedModel {directory}") from None
+    notes: list[str] = []
+    functions = {}
+    for name in _function_names(meta_graph.object_graph_def):
+        functions[name] = getattr(loaded, name, None)
+        if functions[name] is None:  # a function the loader could not restore as an attribute
+            notes.append(f"Function '{name}' is in the SavedModel but could not be restored.")
+    restored = {
+        _function_name(concrete): concrete
+        for function in functions.values()
+        if function is not None
+        for concrete in _concrete_functions(function)
+    }
     entries: list[EntryPoint] = []
     calls: dict[str, Call] = {}
-    notes: list[str] = []
     for key in sorted(loaded.signatures):
         signature = loaded.signatures[key]
-        entry = _signature_entry(key, signature, meta_graph.signature_def[key])
+        entry = _signature_entry(key, signature, meta_graph.signature_def[key], restored)
         entries.append(entry)
         calls[entry.key] = _signature_call(signature, entry)
-    for name in _function_names(meta_graph.object_graph_def):
-        function = getattr(loaded, name, None)
-        if function is None:  # a function the loader could not restore as an attribute
-            notes.append(f"Function '{name}' is in the SavedModel but could not be restored.")
-            continue
-        for entry, call in _function_entries(name, function, notes):
+    for name, function in functions.items():
+        for entry, call in _function_entries(name, function, notes) if function else ():
             entries.append(entry)
             calls[entry.key] = call
     info = ModelInfo(
@@ -61,6 +74,7 @@ def load_tf2_saved_model(directory: Path, meta_graph: Any) -> tuple[ModelInfo, F
         prefix=str(saved_model_prefix(directory)),
         entries=tuple(entries),
         notes=tuple(notes),
+        tags=tags,
     )
     return info, FunctionRunner(loaded, calls)
 
@@ -101,16 +115,21 @@ def _sparse_tensor(value: SparseArray) -> Any:
 # --- signatures ---------------------------------------------------------------------------
 
 
-def _signature_entry(key: str, signature: Any, signature_def: Any) -> EntryPoint:
+def _signature_entry(
+    key: str, signature: Any, signature_def: Any, restored: Mapping[str, Any]
+) -> EntryPoint:
     specs = signature.structured_input_signature[1]  # signatures take keyword arguments only
     triples = {names[0]: names for names in flattened_sparse_arguments(signature_def.inputs)}
     members = {name for names in triples.values() for name in names}
+    called_shapes = _called_sparse_shapes(signature, triples, restored)
     inputs = []
     for name in sorted(specs):
         if name in triples:
             indices, values, dense_shape = (specs[member] for member in triples[name])
             rank = indices.shape[1] if indices.shape[1] is not None else dense_shape.shape[0]
             shape = None if rank is None else (None,) * rank  # the flattening kept only the rank
+            if rank is not None and len(called_shapes.get(name, ())) == rank:
+                shape = called_shapes[name]
             inputs.append(InputSpec(name, True, numpy_name(values.dtype), shape, triples[name]))
         elif name not in members:
             spec = specs[name]
@@ -141,6 +160,64 @@ def _signature_call(signature: Any, entry: EntryPoint) -> Call:
     return call
 
 
+def _called_sparse_shapes(
+    signature: Any, triples: Mapping[str, Sequence[str]], restored: Mapping[str, Any]
+) -> dict[str, Shape]:
+    """The dense shape of each flattened sparse input (by its first member), where every
+    restored function the signature calls with those three tensors takes them, in that order,
+    as one SparseTensorSpec argument of the same rank and dtype, and all agree on its shape."""
+    kwargs = signature.structured_input_signature[1]
+    # A concrete function's inputs are its flattened arguments (keys sorted), then captures.
+    tensors = dict(zip(sorted(kwargs), (tensor.name for tensor in signature.inputs), strict=False))
+    found: dict[str, set[Shape]] = {name: set() for name in triples}
+    unmatched: set[str] = set()
+    for op in signature.graph.get_operations():
+        callee = restored.get(op.get_attr("f").name) if op.type in _CALL_OPS else None
+        fed = [tensor.name for tensor in op.inputs]
+        for name, members in triples.items():
+            wanted = [tensors.get(member) for member in members]
+            if not any(tensor in fed for tensor in wanted):
+                continue
+            shape = _sparse_argument_shape(callee, fed, wanted, kwargs[members[1]].dtype)
+            if shape is None:
+                unmatched.add(name)  # used in another way too: nothing to say for sure
+            else:
+                found[name].add(shape)
+    return {
+        name: shapes.pop()
+        for name, shapes in found.items()
+        if len(shapes) == 1 and name not in unmatched
+    }
+
+
+def _sparse_argument_shape(
+    callee: Any, fed: list[str], wanted: list[str | None], dtype: Any
+) -> Shape | None:
+    """The shape of the SparseTensorSpec argument of `callee` that the tensors `wanted` are, in
+    order, when the call passes `fed`; None when they are not exactly one such argument."""
+    tf = import_tensorflow()
+    if callee is None or fed.count(wanted[0]) != 1:
+        return None
+    start = fed.index(wanted[0])
+    if fed[start : start + 3] != wanted or any(fed.count(tensor) != 1 for tensor in wanted):
+        return None
+    # Each position of the callee's inputs: (argument leaf, component of it).
+    positions = []
+    for leaf in tf.nest.flatten(callee.structured_input_signature):
+        if isinstance(leaf, tf.TypeSpec):  # Python constants are not inputs
+            parts = len(tf.nest.flatten(leaf, expand_composites=True))
+            positions += [(leaf, part) for part in range(parts)]
+    if len(positions) < start + 3:
+        return None
+    leaves = {id(positions[start + part][0]) for part in range(3)}
+    leaf, first_part = positions[start]
+    if len(leaves) != 1 or first_part != 0 or not isinstance(leaf, tf.SparseTensorSpec):
+        return None
+    if leaf.dtype != dtype or leaf.shape.rank is None:
+        return None
+    return shape_of(leaf.shape)
+
+
 # --- restored functions -------------------------------------------------------------------
 
 
@@ -154,10 +231,19 @@ def _function_names(object_graph: Any) -> list[str]:
     ]
 
 
+def _concrete_functions(function: Any) -> list[Any]:
+    return list(getattr(function, "concrete_functions", None) or [function])
+
+
+def _function_name(concrete_function: Any) -> str:
+    """The name a call op's `f` attribute gives the concrete function by."""
+    name = concrete_function.name
+    return name.decode() if isinstance(name, bytes) else name
+
+
 def _function_entries(name: str, function: Any, notes: list[str]) -> list[tuple[EntryPoint, Call]]:
-    concrete = list(getattr(function, "concrete_functions", None) or [function])
     found = []
-    for concrete_function in concrete:
+    for concrete_function in _concrete_functions(function):
         try:
             found.append(_concrete_entry(name, concrete_function))
         except _Unsupported as exc:
@@ -179,10 +265,12 @@ class _Unsupported(Exception):
 
 
 def _renamed(entry: EntryPoint, name: str) -> EntryPoint:
-    return EntryPoint(entry.kind, name, entry.inputs, entry.outputs)
+    return dataclasses.replace(entry, name=name)
 
 
 def _arguments_text(entry: EntryPoint) -> str:
+    """The inputs, then the constants traced with: x: sparse float32 [?, 1000], training=True."""
+
     def text(spec: InputSpec) -> str:
         shape = (
             "?"
@@ -191,7 +279,8 @@ def _arguments_text(entry: EntryPoint) -> str:
         )
         return f"{spec.name}: {'sparse ' if spec.sparse else ''}{spec.dtype} [{shape}]"
 
-    return ", ".join(text(spec) for spec in entry.inputs)
+    constants = [f"{path}={source}" for path, source in entry.constants]
+    return ", ".join([*(text(spec) for spec in entry.inputs), *constants])
 
 
 def _named_leaves(structure: Any) -> list[tuple[str, Any]]:
@@ -211,6 +300,19 @@ def _input_spec(name: str, spec: Any) -> InputSpec | None:
     return None  # traced with a Python value, passed again as it was
 
 
+def _constant_source(value: Any) -> str:
+    """Python source for a constant a function was traced with (what a SavedModel can hold:
+    None, bool, int, float, str, a DType or a TensorShape)."""
+    tf = import_tensorflow()
+    if isinstance(value, float) and not np.isfinite(value):
+        return f"float({str(value)!r})"  # nan, inf and -inf have no literal
+    if isinstance(value, tf.DType):
+        return f"tf.{value.name}"
+    if isinstance(value, tf.TensorShape):
+        return f"tf.TensorShape({None if value.rank is None else value.as_list()!r})"
+    return repr(value)
+
+
 def _concrete_entry(name: str, function: Any) -> tuple[EntryPoint, Call]:
     args, kwargs = function.structured_input_signature
     positional = list(function.function_type.parameters)[: len(args)]
@@ -220,12 +322,14 @@ def _concrete_entry(name: str, function: Any) -> tuple[EntryPoint, Call]:
         argument: [(_joined(argument, path), leaf) for path, leaf in _named_leaves(spec)]
         for argument, spec in arguments.items()
     }
-    inputs = {}
+    inputs, constants = {}, []
     for named in leaves.values():
         for leaf_name, spec in named:
             input_spec = _input_spec(leaf_name, spec)
             if input_spec is not None:
                 inputs[leaf_name] = input_spec
+            else:
+                constants.append((leaf_name, _constant_source(spec)))
     output_names, outputs = _outputs(function.structured_outputs)
 
     def call(feeds: Mapping[str, Value]) -> dict[str, Any]:
@@ -238,7 +342,29 @@ def _concrete_entry(name: str, function: Any) -> tuple[EntryPoint, Call]:
         found = dict(_named_leaves(result))
         return {output: found[path] for path, output in output_names.items()}
 
-    return EntryPoint("function", name, tuple(inputs.values()), outputs), call
+    containers = [found for item in arguments.items() for found in _containers(*item)]
+    entry = EntryPoint(
+        "function", name, tuple(inputs.values()), outputs, tuple(constants), tuple(containers)
+    )
+    return entry, call
+
+
+def _containers(path: str, structure: Any) -> list[tuple[str, str]]:
+    """Each tuple, list, dict and namedtuple in an argument, by path as its leaves are named."""
+    if isinstance(structure, Mapping):
+        kind, children = "dict", [(str(key), item) for key, item in structure.items()]
+    elif isinstance(structure, tuple) and hasattr(structure, "_fields"):
+        kind = " ".join(["namedtuple", type(structure).__name__, *structure._fields])
+        children = list(zip(structure._fields, structure, strict=True))
+    elif isinstance(structure, tuple | list):
+        kind = "tuple" if isinstance(structure, tuple) else "list"
+        children = [(str(position), item) for position, item in enumerate(structure)]
+    else:
+        return []
+    found = [(path, kind)]
+    for key, child in children:
+        found += _containers(f"{path}/{key}", child)
+    return found
 
 
 def _joined(argument: str, path: str) -> str:

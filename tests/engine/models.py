@@ -7,9 +7,12 @@ takes a few seconds. Other tests may reuse them: `from engine.models import tf1_
 
 from __future__ import annotations
 
+import collections
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from explorer.engine.tensorflow_import import import_tensorflow
 
@@ -201,3 +204,117 @@ def tf1_unknown_shape(directory: Path) -> Path:
             session.run(v1.global_variables_initializer())
             v1.train.Saver().save(session, str(directory / "model.ckpt"), global_step=1)
     return directory
+
+
+Pair = collections.namedtuple("Pair", ["low", "high"])
+DETACHED_WIDTH = 7
+
+
+class NestedCalls(tf.Module):
+    """Functions with nested arguments and results, Python constants and strings."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.w = tf.Variable(_weights(8, 2), name="w")
+        self.table = tf.Variable(_weights(9, 10, 2), name="table")
+
+    @tf.function(input_signature=[tf.TensorSpec([2])])
+    def pair(self, x: tf.Tensor) -> tuple:
+        return x, (x * self.w, x * 3.0)
+
+    @tf.function(input_signature=[tf.TensorSpec([2])])
+    def tree(self, x: tf.Tensor) -> dict:
+        return {"a": {"b": x + self.w}, "c": x}
+
+    @tf.function  # traced with training=False and True below
+    def mode(self, x: tf.Tensor, training: bool = False) -> tf.Tensor:
+        return x * (self.w if training else 1.0)
+
+    @tf.function  # traced with a tuple (power 3) and a list (power 2) below
+    def power(self, xs, power: int) -> tf.Tensor:
+        return xs[0] ** power + xs[1]
+
+    @tf.function(input_signature=[Pair(tf.TensorSpec([2]), tf.TensorSpec([2]))])
+    def swap(self, pair: Pair) -> Pair:
+        return Pair(pair.high * self.w, pair.low)
+
+    @tf.function(
+        input_signature=[
+            {"ids": tf.SparseTensorSpec([None, 10], tf.int64), "scale": tf.TensorSpec([])}
+        ]
+    )
+    def lookup(self, features: dict) -> tf.Tensor:
+        found = tf.nn.embedding_lookup_sparse(self.table, features["ids"], None, combiner="sum")
+        return found * features["scale"]
+
+    @tf.function(
+        input_signature=[
+            tf.SparseTensorSpec([None, 4], tf.string),
+            tf.TensorSpec([None], tf.string),
+            tf.TensorSpec([None], tf.bfloat16),
+        ]
+    )
+    def typed(self, tokens: tf.SparseTensor, words: tf.Tensor, small: tf.Tensor) -> dict:
+        def fingerprint(strings: tf.Tensor) -> tf.Tensor:  # of the exact bytes fed
+            return tf.strings.to_hash_bucket_fast(strings, 2**31 - 1)
+
+        return {
+            "tokens": fingerprint(tf.sparse.to_dense(tokens, default_value="-")),
+            "words": fingerprint(words),
+            "small": tf.cast(small * 3, tf.float32),
+        }
+
+
+def tf2_nested(directory: Path) -> Path:
+    """SavedModel of NestedCalls: functions pair (results x, (x*w, 3x)), tree ({a: {b}, c}),
+    mode (training=False / True), power (a tuple with power=3 / a list with power=2), swap
+    (a Pair in and out), lookup (a dict of sparse ids and a scale), typed (strings, bfloat16).
+    Signatures 'lookup' (the function's) and 'detached', whose function is no attribute of the
+    module: its sparse input x [None, 7] cannot be traced back to a restored function."""
+    module = NestedCalls()
+    spec = tf.TensorSpec([None], tf.float32)
+    module.mode.get_concrete_function(spec, training=False)
+    module.mode.get_concrete_function(spec, training=True)
+    module.power.get_concrete_function((spec, spec), power=3)
+    module.power.get_concrete_function([spec, spec], power=2)
+    weights = tf.constant(_weights(10, DETACHED_WIDTH, 2))
+    detached = tf.function(
+        lambda x: {"y": tf.sparse.sparse_dense_matmul(x, weights)},
+        input_signature=[tf.SparseTensorSpec([None, DETACHED_WIDTH], tf.float32)],
+    )
+    signatures = {"lookup": module.lookup, "detached": detached.get_concrete_function()}
+    tf.saved_model.save(module, str(directory), signatures=signatures)
+    return directory
+
+
+def tf1_train_tag(directory: Path) -> Path:
+    """TF1 SavedModel whose only MetaGraphDef is tagged "train": signature 'serving_default'
+    takes coo_sparse 'ids' [None, 50] -> 'out' [None, 2]."""
+    export = directory / "export"
+    graph = tf.Graph()
+    with graph.as_default(), v1.Session(graph=graph) as session:
+        ids = v1.sparse.placeholder(tf.float32, [None, TF1_SAVED_VOCAB], name="ids")
+        weights = v1.get_variable("w", initializer=_weights(11, TF1_SAVED_VOCAB, 2))
+        out = tf.sparse.sparse_dense_matmul(ids, weights)
+        session.run(v1.global_variables_initializer())
+        info = v1.saved_model.utils.build_tensor_info
+        signature = v1.saved_model.signature_def_utils.build_signature_def(
+            inputs={"ids": info(ids)},
+            outputs={"out": info(out)},
+            method_name="tensorflow/serving/predict",
+        )
+        builder = v1.saved_model.Builder(str(export))
+        builder.add_meta_graph_and_variables(session, ["train"], {"serving_default": signature})
+        builder.save()
+    return export
+
+
+_BUILT: dict[str, Path] = {}
+
+
+def build_once(builder: Callable[[Path], Path], factory: pytest.TempPathFactory) -> Path:
+    """The model `builder` makes, built the first time a test of the session asks for it."""
+    name = builder.__name__
+    if name not in _BUILT:
+        _BUILT[name] = builder(factory.mktemp(name))
+    return _BUILT[name]

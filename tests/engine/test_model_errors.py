@@ -14,7 +14,8 @@ from explorer.core.errors import FeedError, ModelError
 from explorer.core.model_spec import SparseArray
 from explorer.engine.model_loader import LoadedModel, load_model
 
-from .models import VOCAB
+from . import models
+from .models import DETACHED_WIDTH, VOCAB
 from .oracle import tf
 
 
@@ -125,18 +126,32 @@ def test_out_of_bounds_found_by_tensorflow_in_a_session(model_paths) -> None:
     assert "Did you forget a transpose?" in caught.value.details
 
 
-def test_too_wide_found_by_tensorflow_in_a_function(samples_dir: Path) -> None:
-    """The flattened signature keeps only the rank, so the width is TensorFlow's to check."""
+def test_too_wide_for_a_signature_refused_before_running(samples_dir: Path) -> None:
+    """The flattened signature keeps only the rank; the function it calls gives the width."""
     model = load_model(samples_dir / "savedmodel_sparse")
     try:
-        with pytest.raises(ModelError) as caught:
-            feed = {"x": _sparse([[0, 1500]], [np.float32(1)], [1, 2000])}
-            model.run("signature:serving_default", feed)
+        with pytest.raises(FeedError) as caught:
+            model.run("signature:serving_default", {"x": _sparse([[0, 1]], [1.0], [1, 2000])})
     finally:
         model.close()
     assert _one_sentence(caught.value) == (
-        "TensorFlow could not run signature 'serving_default': Cannot multiply A and B because "
-        "inner dimension does not match: 2000 vs. 1000 "
+        "Dimension 1 of 'x' is 1000 [?, 1000], but the sample's dense shape is [1, 2000]."
+    )
+
+
+def test_too_wide_found_by_tensorflow_in_a_function(tmp_path_factory) -> None:
+    """A signature whose function the module does not hold keeps only the rank, so the width
+    is TensorFlow's to check."""
+    model = load_model(models.build_once(models.tf2_nested, tmp_path_factory))
+    try:
+        with pytest.raises(ModelError) as caught:
+            feed = {"x": _sparse([[0, DETACHED_WIDTH + 1]], [np.float32(1)], [1, 9])}
+            model.run("signature:detached", feed)
+    finally:
+        model.close()
+    assert _one_sentence(caught.value) == (
+        "TensorFlow could not run signature 'detached': Cannot multiply A and B because "
+        f"inner dimension does not match: 9 vs. {DETACHED_WIDTH} "
         "(op SparseTensorDenseMatMul/SparseTensorDenseMatMul)."
     )
     assert "Graph execution error" in caught.value.details

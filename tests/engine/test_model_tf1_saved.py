@@ -12,6 +12,7 @@ import pytest
 from explorer.core.model_spec import InputSpec, OutputSpec, SparseArray
 from explorer.engine.model_loader import LoadedModel, load_model
 
+from . import models
 from .models import TF1_SAVED_VOCAB
 from .oracle import assert_same, sparse_value, tf, v1
 
@@ -55,7 +56,7 @@ def _session_run(export: Path, key: str, feeds: dict[str, object]) -> dict[str, 
 
 def test_signature_entries(model: LoadedModel, export: Path) -> None:
     info = model.info
-    assert (info.kind, info.source) == ("tf1_saved_model", str(export))
+    assert (info.kind, info.source, info.tags) == ("tf1_saved_model", str(export), ("serve",))
     assert [entry.key for entry in info.entries] == [
         "signature:predict",
         "signature:serving_default",
@@ -95,3 +96,22 @@ def test_serving_default_and_graph(model: LoadedModel, export: Path) -> None:
     tensor = model.info.entry("graph").outputs[-1].name
     picked = model.run("graph", {"ids": IDS}, [tensor])
     assert_same(picked[tensor], theirs["out"])
+
+
+def test_tag_set_other_than_serve(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A SavedModel tagged only "train" loads that MetaGraphDef and says so."""
+    export = models.build_once(models.tf1_train_tag, tmp_path_factory)
+    model = load_model(export)
+    try:
+        assert model.info.tags == ("train",)
+        ours = model.run("signature:serving_default", {"ids": IDS})
+    finally:
+        model.close()
+    graph = tf.Graph()
+    with graph.as_default(), v1.Session(graph=graph) as session:
+        signature = v1.saved_model.loader.load(session, ["train"], str(export)).signature_def
+        info = signature["serving_default"]
+        tensor = v1.saved_model.utils.get_tensor_from_tensor_info
+        ids = tensor(info.inputs["ids"], graph)
+        expected = session.run(tensor(info.outputs["out"], graph), {ids: sparse_value(IDS)})
+    assert_same(ours["out"], expected)

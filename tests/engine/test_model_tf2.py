@@ -13,6 +13,7 @@ from explorer.core.errors import FeedError, ModelError
 from explorer.core.model_spec import InputSpec, OutputSpec, SparseArray
 from explorer.engine.model_loader import LoadedModel, load_model
 
+from . import models
 from .models import CLASSES, VOCAB
 from .oracle import assert_same, sparse_tensor, tf
 
@@ -56,8 +57,9 @@ def test_sample_entries(samples_dir: Path) -> None:
         assert info.prefix == str(directory / "variables" / "variables")
         signature, function = info.entries
         assert (signature.key, function.key) == ("signature:serving_default", "function:__call__")
+        # The flattening keeps only the rank; the width comes from the function it calls.
         assert signature.inputs == (
-            InputSpec("x", True, "float32", (None, None), ("x", "x_1", "x_2")),
+            InputSpec("x", True, "float32", (None, VOCAB), ("x", "x_1", "x_2")),
         )
         assert function.inputs == (InputSpec("x", True, "float32", (None, VOCAB), ("x",)),)
         assert (
@@ -155,3 +157,59 @@ def test_every_input_needs_a_value(scorer: LoadedModel) -> None:
 def test_results_keep_the_batch(scorer: LoadedModel) -> None:
     ours = scorer.run("function:__call__", {"x": X})
     assert ours["scores"].shape == (3, CLASSES)
+
+
+@pytest.fixture(scope="module")
+def nested_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return models.build_once(models.tf2_nested, tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def nested(nested_path: Path) -> Iterator[LoadedModel]:
+    model = load_model(nested_path)
+    yield model
+    model.close()
+
+
+def test_signature_width_only_from_an_exact_call(nested: LoadedModel) -> None:
+    """A flattened sparse input takes its shape from the restored function the signature
+    calls with its three tensors; a function the module does not hold tells nothing."""
+    assert nested.info.tags == ("serve",)
+    lookup = nested.info.entry("signature:lookup")
+    assert [(s.name, s.shape) for s in lookup.inputs] == [("features", (None, 10)),
+                                                          ("features_3", ())]  # fmt: skip
+    (x,) = nested.info.entry("signature:detached").inputs
+    assert (x.name, x.sparse, x.shape) == ("x", True, (None, None))
+
+
+def test_constants_name_and_pick_the_concrete_function(nested: LoadedModel, nested_path) -> None:
+    theirs = tf.saved_model.load(str(nested_path))
+    x = np.array([1.5, -2.0], np.float32)
+    for training in (False, True):
+        entry = nested.info.entry(f"function:mode(x: float32 [?], training={training})")
+        assert entry.constants == (("training", str(training)),)
+        expected = theirs.mode(tf.constant(x), training=training)
+        assert_same(nested.run(entry.key, {"x": x})["output_0"], expected)
+    power = [e for e in nested.info.entries if e.name.startswith("power(")]
+    assert [(e.constants, e.containers) for e in power] == [
+        ((("power", "3"),), (("xs", "tuple"),)),
+        ((("power", "2"),), (("xs", "list"),)),
+    ]
+    swap = nested.info.entry("function:swap")
+    assert swap.containers == (("pair", "namedtuple Pair low high"),)
+    assert [o.name for o in swap.outputs] == ["output_low", "output_high"]
+
+
+def test_nested_results_named_by_path(nested: LoadedModel, nested_path) -> None:
+    theirs = tf.saved_model.load(str(nested_path))
+    x = np.array([1.5, -2.0], np.float32)
+    ours = nested.run("function:pair", {"x": x})
+    expected = theirs.pair(tf.constant(x))
+    assert list(ours) == ["output_0", "output_1/0", "output_1/1"]
+    for mine, other in zip(ours.values(), tf.nest.flatten(expected), strict=True):
+        assert_same(mine, other)
+    ours = nested.run("function:tree", {"x": x})
+    expected = theirs.tree(tf.constant(x))
+    assert list(ours) == ["a/b", "c"]
+    assert_same(ours["a/b"], expected["a"]["b"])
+    assert_same(ours["c"], expected["c"])

@@ -10,17 +10,20 @@ import numpy as np
 import pytest
 
 from explorer.core.errors import FeedError
+from explorer.core.feeds import check_feed
 from explorer.core.model_spec import SparseArray, Value
 from explorer.engine.model_loader import load_model
-from explorer.engine.python_script import array_literal, python_script
+from explorer.engine.python_script import python_script, save_script_feeds
+from explorer.engine.script_literals import array_literal
 
+from . import models
 from .models import STATIC_BATCH, TF1_SAVED_VOCAB, VOCAB
 from .oracle import tf
 
 REPO = Path(__file__).resolve().parents[2]
 FEATURES = SparseArray(
-    np.array([[1, 999], [0, 5], [0, 2]], np.int64),  # not in row-major order: the engine sorts
-    np.array([1.5, -2.0, 0.1], np.float32),  # 0.1 has no short float32 repr: must round-trip
+    np.array([[0, 2], [0, 5], [1, 999]], np.int64),
+    np.array([0.1, -2.0, 1.5], np.float32),  # 0.1 has no short float32 repr: must round-trip
     np.array([2, VOCAB], np.int64),
 )
 STATIC = SparseArray(
@@ -50,10 +53,57 @@ CASES = {
         "tf2_module", "function:embed(x: sparse float32 [?, 1000])", {"x": FEATURES}, ["output_1"],
     ),
 }  # fmt: skip
+X = np.array([1.5, -2.0], np.float32)
+LOOKUP = {
+    "features/ids": SparseArray(
+        np.array([[0, 1], [0, 7], [1, 3]]), np.array([2, 9, 4]), np.array([2, 10])
+    ),
+    "features/scale": np.float32(0.5),
+}
+TYPED = {
+    "tokens": SparseArray(
+        np.array([[0, 0], [1, 3]]), np.array(["é", b"a\x00b"], object), np.array([2, 4])
+    ),
+    "words": np.array([b"\xff\x00x", "two words", ""], object),
+    "small": np.array([0.1, 3e38, -7], tf.bfloat16.as_numpy_dtype),
+}
+MODE = "function:mode(x: float32 [?], training={})"
+# Nested results and arguments, Python constants, a SavedModel tagged "train" only.
+NESTED_CASES = {
+    "nested_tuple_result": ("tf2_nested", "function:pair", {"x": X}, None),
+    "nested_dict_result": ("tf2_nested", "function:tree", {"x": X}, ["a/b", "c"]),
+    "constant_false": ("tf2_nested", MODE.format("False"), {"x": X}, None),
+    "constant_true": ("tf2_nested", MODE.format("True"), {"x": X}, None),
+    "tuple_argument": (
+        "tf2_nested", "function:power(xs/0: float32 [?], xs/1: float32 [?], power=3)",
+        {"xs/0": X, "xs/1": X}, None,
+    ),
+    "list_argument": (
+        "tf2_nested", "function:power(xs/0: float32 [?], xs/1: float32 [?], power=2)",
+        {"xs/0": X, "xs/1": X}, None,
+    ),
+    "namedtuple": ("tf2_nested", "function:swap", {"pair/low": X, "pair/high": -X}, None),
+    "dict_argument": ("tf2_nested", "function:lookup", LOOKUP, None),
+    "flattened_dict": (
+        "tf2_nested", "signature:lookup",
+        {"features": LOOKUP["features/ids"], "features_3": LOOKUP["features/scale"]}, None,
+    ),
+    "strings": ("tf2_nested", "function:typed", TYPED, None),
+    "train_tag": ("tf1_train_tag", "signature:serving_default", {"ids": IDS}, None),
+}  # fmt: skip
+BUILT_HERE = {"tf2_nested": models.tf2_nested, "tf1_train_tag": models.tf1_train_tag}
 
 
-def _path(model_paths, samples_dir: Path, name: str) -> Path:
-    return samples_dir / "tf1_sparse_placeholder" if name == "sample" else model_paths[name]
+@pytest.fixture(scope="module")
+def model_path(model_paths, samples_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    def path(name: str) -> Path:
+        if name == "sample":
+            return samples_dir / "tf1_sparse_placeholder"
+        if name in BUILT_HERE:
+            return models.build_once(BUILT_HERE[name], tmp_path_factory)
+        return model_paths[name]
+
+    return path
 
 
 def _saved(path: Path) -> dict[str, Value]:
@@ -88,13 +138,24 @@ def _run_scripts(scripts: dict[str, Path], tmp_path: Path) -> dict[str, str]:
     return {name: Path(f"{script}.stdout").read_text() for name, script in scripts.items()}
 
 
-def test_scripts_give_the_engine_outputs(model_paths, samples_dir: Path, tmp_path: Path) -> None:
+def _checked(model, entry: str, feeds: dict[str, Value]) -> dict[str, Value]:
+    specs = {spec.name: spec for spec in model.info.entry(entry).inputs}
+    return {name: check_feed(specs[name], value) for name, value in feeds.items()}
+
+
+def _assert_scripts_reproduce(cases: dict, model_path, tmp_path: Path, feeds_files: bool) -> None:
+    """Each case's script, run as `python SCRIPT OUT.npz`, saves the outputs the engine gives;
+    with `feeds_files`, the script loads its feeds from an .npz save_script_feeds wrote."""
     expected, scripts = {}, {}
-    for case, (model_name, entry, feeds, outputs) in CASES.items():
-        model = load_model(_path(model_paths, samples_dir, model_name))
+    for case, (model_name, entry, feeds, outputs) in cases.items():
+        model = load_model(model_path(model_name))
         try:
             expected[case] = model.run(entry, feeds, outputs)
-            source = python_script(model.info, entry, feeds, outputs)
+            feeds_file = None
+            if feeds_files:  # as the window does it: the checked feeds, then the script
+                feeds_file = str(tmp_path / f"{case}.feeds.npz")
+                save_script_feeds(feeds_file, _checked(model, entry, feeds))
+            source = python_script(model.info, entry, feeds, outputs, feeds_file)
         finally:
             model.close()
         assert "explorer" not in source.split('"""')[2]  # plain TensorFlow: no explorer import
@@ -112,6 +173,39 @@ def test_scripts_give_the_engine_outputs(model_paths, samples_dir: Path, tmp_pat
             else:
                 assert theirs.dtype == value.dtype and theirs.shape == value.shape, (case, name)
                 np.testing.assert_array_equal(theirs, value, err_msg=f"{case} {name}")
+
+
+def test_scripts_give_the_engine_outputs(model_path, tmp_path: Path) -> None:
+    _assert_scripts_reproduce(CASES, model_path, tmp_path, feeds_files=False)
+
+
+def test_nested_constant_and_tagged_scripts(model_path, tmp_path: Path) -> None:
+    _assert_scripts_reproduce(NESTED_CASES, model_path, tmp_path, feeds_files=False)
+
+
+def test_scripts_reading_feed_files(model_path, tmp_path: Path) -> None:
+    cases = {name: CASES[name] for name in ("tf1_graph", "tf1_signature", "tf2_signature")}
+    cases |= {name: NESTED_CASES[name] for name in ("dict_argument", "strings", "train_tag")}
+    _assert_scripts_reproduce(cases, model_path, tmp_path, feeds_files=True)
+    # Every feed came from its file: no array literal is left in the scripts.
+    for case in cases:
+        assert "np.array(" not in (tmp_path / f"{case}.py").read_text(), case
+    with np.load(tmp_path / "strings.feeds.npz", allow_pickle=False) as saved:
+        assert sorted(saved) == ["small", "tokens.dense_shape", "tokens.indices",
+                                 "tokens.values", "words"]  # fmt: skip
+        assert saved["words"].dtype.kind == "S" and saved["small"].dtype == np.uint16
+        assert saved["tokens.values"].tolist() == ["é".encode(), b"a\x00b"]
+
+
+def test_feed_a_file_cannot_hold_stays_a_literal(model_path, tmp_path: Path) -> None:
+    """Fixed-width bytes drop a trailing NUL: such a string feed is spelled in the script."""
+    feeds = dict(TYPED, words=np.array([b"ends in NUL\x00", b"x"], object))
+    cases = {"trailing_nul": ("tf2_nested", "function:typed", feeds, None)}
+    _assert_scripts_reproduce(cases, model_path, tmp_path, feeds_files=True)
+    with np.load(tmp_path / "trailing_nul.feeds.npz", allow_pickle=False) as saved:
+        assert "words" not in saved and "small" in saved
+    source = (tmp_path / "trailing_nul.py").read_text()
+    assert "words = np.array([b'ends in NUL\\x00', b'x'], dtype=object)" in source
 
 
 def test_script_runs_alone(samples_dir: Path, tmp_path: Path) -> None:
