@@ -1,9 +1,11 @@
 """The window's handle on the engine process, which runs TensorFlow so that the window never does.
 
-Requests are blocking calls made from worker threads, one at a time. Cancel kills the child;
-so does nothing else but close(). Whatever happens to the child (abort, segfault, kill -9, exit),
-the request in flight raises one ModelError sentence and the next request starts a fresh child,
-replaying the loads it needs. The child's stderr, TensorFlow's log included, goes to `on_log`.
+Requests are blocking calls made from worker threads and served one at a time, in the order they
+come. Each may carry a CancelToken: cancelling it before the request reaches the engine drops the
+request, cancelling it while the engine runs it kills the child; other requests are not touched.
+Whatever happens to the child (abort, segfault, kill -9, exit), the request in flight raises one
+ModelError sentence and the next request starts a fresh child, replaying the loads it needs.
+The child's stderr, TensorFlow's log included, goes to `on_log`.
 
 Imported by the window: this module must not import TensorFlow, even indirectly.
 """
@@ -23,14 +25,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from explorer.core.errors import ModelError
+from explorer.engine.cancel_token import CancelToken
 from explorer.engine.engine_protocol import (
     HELLO_ID,
+    PARENT_PID_VARIABLE,
     FrameError,
     decode_reply,
     encode,
     read_frame_bytes,
     write_frame,
 )
+from explorer.engine.engine_spawner import spawn
 from explorer.engine.rebuild_client import SOURCE_ROOT
 
 ENGINE_MODULE = "explorer.engine.engine_process"
@@ -66,6 +71,7 @@ def _environment() -> dict[str, str]:
         "PYTHONPATH": path,
         "PYTHONUNBUFFERED": "1",  # log lines reach the window as they are written
         "PYTHONIOENCODING": "utf-8",
+        PARENT_PID_VARIABLE: str(os.getpid()),  # the child exits when this process is gone
     }
 
 
@@ -78,6 +84,10 @@ def _how_it_stopped(code: int | None) -> str:
         except ValueError:
             return f"killed by signal {-code}"
     return f"exit status {code}"
+
+
+def _cancelled(label: str) -> ModelError:
+    return ModelError(f"The engine request {label} was cancelled.")
 
 
 class EngineClient:
@@ -94,15 +104,18 @@ class EngineClient:
     ) -> None:
         self._on_log = on_log
         self._on_state = on_state
-        self._request_lock = threading.Lock()  # one request at a time; others wait here
         self._lock = threading.RLock()  # guards everything below
+        self._turns = threading.Condition(self._lock)  # a request waits here for its turn
+        self._waiting: deque[CancelToken] = deque()  # requests in line, first come first
+        self._serving: CancelToken | None = None  # the request whose turn it is
+        self._in_engine = False  # the child has the serving request
+        self._killed = False  # the child was killed to cancel it
         self._child: _Child | None = None
-        self._busy_op: str | None = None  # the op of the request in flight
-        self._cancelled = False
         self._closed = False
         self._state = "stopped"
         self._next_id = HELLO_ID + 1
         self._loads: dict[str, dict[str, Any]] = {}  # model key -> load args, to replay
+        self._lost: dict[str, str] = {}  # model key -> why its replay failed
 
     # -- public API ------------------------------------------------------------------------
 
@@ -112,7 +125,7 @@ class EngineClient:
             if not self._closed:
                 self._live_child()
 
-    def request(self, op: str, **args: Any) -> Any:
+    def request(self, op: str, /, *, token: CancelToken | None = None, **args: Any) -> Any:
         """The value the child returns for `op`; ModelError (one sentence) if it fails.
 
         Blocking: call it from a worker thread. A request naming a `model` the current child
@@ -120,46 +133,31 @@ class EngineClient:
         """
         if "id" in args or "op" in args:
             raise TypeError("'op' and 'id' are reserved request fields")
-        with self._request_lock:
-            model = args.get("model")
-            if op == "unload":
-                self._loads.pop(model, None)  # type: ignore[arg-type]
-                if not self._child_holds(model):
-                    return None
-            elif op != "load" and model in self._loads and not self._child_holds(model):
-                self._replay_load(op, model)
-            try:
-                value = self._exchange(op, op, args)
-            except ModelError:
-                if op == "load":  # a failed load is not remembered
-                    self._loads.pop(model, None)  # type: ignore[arg-type]
-                raise
-            if op == "load":
-                self._loads[model] = dict(args)  # type: ignore[index]
-            return value
-
-    def _replay_load(self, label: str, model: str) -> None:
-        try:
-            self._exchange(label, "load", self._loads[model])
-        except ModelError:
-            if self.running:  # the load itself failed (not the child): it is not remembered
-                self._loads.pop(model, None)
-            raise
-
-    def cancel(self) -> None:
-        """Kills the child if a request is in flight; that request raises 'cancelled'."""
+        token = token if token is not None else CancelToken()
+        model = args.get("model")
         with self._lock:
-            if self._busy_op is not None and self._child is not None:
-                self._cancelled = True
-                self._child.process.kill()
+            if op == "unload" and self._unloaded_at_once(model):
+                return None
+            self._wait_for_turn(token, op, model)
+        try:
+            return self._serve(token, op, args)
+        finally:
+            with self._lock:
+                self._serving = None
+                self._turns.notify_all()
+
+    def has_model(self, model: str) -> bool:
+        """A load of `model` succeeded and it is neither unloaded nor lost in a restart."""
+        with self._lock:
+            return model in self._loads
 
     def close(self) -> None:
         """Kills the child and reaps it; later requests fail. Safe to call more than once."""
         with self._lock:
             self._closed = True
             child, self._child = self._child, None
-            if self._busy_op is not None:
-                self._cancelled = True
+            self._killed = self._killed or self._in_engine
+            self._turns.notify_all()
         if child is not None:
             self._retire(child)
         self._set_state("stopped")
@@ -173,6 +171,89 @@ class EngineClient:
     def pid(self) -> int | None:
         with self._lock:
             return self._child.process.pid if self.running else None  # type: ignore[union-attr]
+
+    # -- requests in line ------------------------------------------------------------------
+
+    def _unloaded_at_once(self, model: Any) -> bool:
+        """Forgets `model`; True when nothing is left to unload in the engine (lock held)."""
+        self._loads.pop(model, None)
+        self._lost.pop(model, None)
+        in_line = [*self._waiting, *filter(None, [self._serving])]
+        return not self._child_holds(model) and all(token.model != model for token in in_line)
+
+    def _wait_for_turn(self, token: CancelToken, label: str, model: Any) -> None:
+        """Returns when it is `token`'s turn; raises if cancelled or closed first (lock held)."""
+        if not token.attach(self, model):
+            raise _cancelled(label)
+        self._waiting.append(token)
+        while not (token.cancelled or self._closed) and (
+            self._serving is not None or self._waiting[0] is not token
+        ):
+            self._turns.wait()
+        if token in self._waiting:
+            self._waiting.remove(token)
+            self._turns.notify_all()  # the next in line may be served now
+        if token.cancelled:
+            raise _cancelled(label)
+        if self._closed:
+            raise ModelError(f"The engine is closed; the request {label} was not sent.")
+        self._serving = token
+
+    def cancel_request(self, token: CancelToken, stop_running: bool) -> None:
+        """What token.cancel() does: drop the request, or stop it if it is `token`'s turn."""
+        with self._lock:
+            if token in self._waiting:
+                self._waiting.remove(token)
+                token.mark_cancelled()
+                self._turns.notify_all()
+            elif token is not self._serving:
+                token.mark_cancelled()  # done already: nothing to stop
+            elif stop_running:
+                token.mark_cancelled()
+                if self._in_engine and self._child is not None:
+                    self._killed = True
+                    self._child.process.kill()
+
+    def _serve(self, token: CancelToken, op: str, args: dict[str, Any]) -> Any:
+        model = args.get("model")
+        with self._lock:
+            if op == "unload":
+                self._loads.pop(model, None)  # type: ignore[arg-type]
+                if not self._child_holds(model):
+                    return None
+            elif op != "load" and model in self._lost:
+                raise ModelError(self._lost[model])
+            replay = op != "load" and not self._child_holds(model)
+            load_args = self._loads.get(model) if replay else None  # type: ignore[arg-type]
+        if load_args is not None:
+            self._replay_load(token, op, model, load_args)
+        try:
+            value = self._exchange(token, op, op, args)
+        except ModelError:
+            if op == "load":  # a failed load is not remembered
+                with self._lock:
+                    self._loads.pop(model, None)  # type: ignore[arg-type]
+            raise
+        if op == "load":
+            with self._lock:
+                self._loads[model] = dict(args)  # type: ignore[index]
+                self._lost.pop(model, None)  # type: ignore[arg-type]
+        return value
+
+    def _replay_load(
+        self, token: CancelToken, label: str, model: str, args: dict[str, Any]
+    ) -> None:
+        try:
+            self._exchange(token, label, "load", args)
+        except ModelError:
+            with self._lock:
+                if self.running:  # the load itself failed (not the child): say so from now on
+                    self._loads.pop(model, None)
+                    self._lost[model] = (
+                        f"The engine restarted and could not load the model {args['path']} "
+                        "again; reload the model."
+                    )
+            raise
 
     # -- the child -------------------------------------------------------------------------
 
@@ -195,7 +276,7 @@ class EngineClient:
         if self._child is not None:
             self._reap(self._child)  # not joined: its readers may be waiting for this lock
         try:
-            process = subprocess.Popen(
+            process = spawn(
                 [sys.executable, "-m", ENGINE_MODULE],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
@@ -253,7 +334,7 @@ class EngineClient:
                     continue
                 if reply.get("id") == HELLO_ID:
                     with self._lock:
-                        if child is self._child and self._busy_op is None:
+                        if child is self._child and not self._in_engine:
                             self._set_state("ready")
                 else:
                     child.replies.put(reply)
@@ -277,17 +358,19 @@ class EngineClient:
                     with contextlib.suppress(Exception):
                         self._on_log(line)
 
-    def _exchange(self, label: str, op: str, args: dict[str, Any]) -> Any:
+    def _exchange(self, token: CancelToken, label: str, op: str, args: dict[str, Any]) -> Any:
         """Sends one request to the child and waits for its reply; `label` names it in errors."""
-        request_id = self._next_id  # no lock needed: requests are serialized
+        request_id = self._next_id  # no lock needed: requests are served one at a time
         self._next_id += 1
         body = encode({"op": op, "id": request_id, **args})
         with self._lock:
             if self._closed:
                 raise ModelError(f"The engine is closed; the request {label} was not sent.")
+            if token.cancelled:  # between a replayed load and the request itself
+                raise _cancelled(label)
             child = self._live_child()
-            self._busy_op = label
-            self._cancelled = False
+            self._in_engine = True
+            self._killed = False
             self._set_state("busy")
         try:
             # A failed write means the child is gone: its reply reader reports that below.
@@ -296,16 +379,16 @@ class EngineClient:
             reply = self._await_reply(child, request_id)
         finally:
             with self._lock:
-                self._busy_op = None
-                cancelled = self._cancelled
-        if cancelled or reply is _CLOSED or not child.alive:
+                self._in_engine = False
+                killed, self._killed = self._killed, False
+        if killed or reply is _CLOSED or not child.alive:
             self._forget(child)
         else:
             with self._lock:
                 if child is self._child:
                     self._set_state("ready")
-        if cancelled:
-            raise ModelError(f"The engine request {label} was cancelled.")
+        if killed:
+            raise _cancelled(label)
         if reply is _CLOSED:
             how = _how_it_stopped(child.process.returncode)
             raise ModelError(

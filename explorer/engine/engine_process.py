@@ -7,13 +7,20 @@ imports TensorFlow; an abort or a runaway run here takes down only this process.
 The child keeps the protocol's pipes to itself: replies go to a private copy of the original
 stdout, fd 1 is pointed at stderr and fd 0 at /dev/null, so whatever TensorFlow or model code
 prints ends up in the window's log pane and never inside a frame.
+
+It also dies with the window, even in the middle of a run: on Linux the kernel kills it when its
+parent goes (PR_SET_PDEATHSIG), and everywhere a watchdog thread sees its parent pid change.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import pickle
+import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -24,12 +31,41 @@ from explorer.core.errors import FeedError, ModelError
 from explorer.core.model_spec import ModelInfo, Value
 from explorer.engine.engine_protocol import (
     HELLO_ID,
+    PARENT_PID_VARIABLE,
     FrameError,
     encode,
     read_frame_bytes,
     write_frame,
 )
 from explorer.engine.tensorflow_import import import_tensorflow
+
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+WATCHDOG_SECONDS = 0.5  # how often the watchdog looks at the parent pid
+
+
+def watch_parent(parent_pid: int) -> None:
+    """Ends this process as soon as `parent_pid` is no longer its parent (the parent died and
+    the process was handed to another): checked now, then by a thread every WATCHDOG_SECONDS."""
+    if os.getppid() != parent_pid:
+        os._exit(0)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(WATCHDOG_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+def die_with_parent() -> None:
+    """Make sure this process ends when the window's process does, whatever it is doing."""
+    if sys.platform.startswith("linux"):
+        # No error to handle: without it the watchdog still ends the process, a moment later.
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    # The window names itself: it may have died before the prctl above took effect.
+    watch_parent(int(os.environ.get(PARENT_PID_VARIABLE) or os.getppid()))
 
 
 def _claim_pipes() -> tuple[BinaryIO, BinaryIO]:
@@ -193,6 +229,7 @@ def serve(engine: Engine, requests: BinaryIO, replies: BinaryIO) -> int:
 
 
 def main() -> int:
+    die_with_parent()
     requests, replies = _claim_pipes()
     engine = Engine()
     engine.import_tensorflow()  # first, so the window's first real request is quick

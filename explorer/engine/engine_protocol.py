@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 PICKLE_PROTOCOL = 5
 HELLO_ID = 0  # the id of the child's greeting, sent once TensorFlow is imported
 MAGIC = b"CXE\x01"  # starts every frame: a stream out of step is caught, not waited on
+PARENT_PID_VARIABLE = "EXPLORER_ENGINE_PARENT"  # the window's pid, in the child's environment
 _HEADER = struct.Struct(">4sQ")  # magic, body length
 # Unpickling a class imports its module: these would drag TensorFlow into the window.
 _REFUSED_PACKAGES = frozenset({"tensorflow", "keras", "tf_keras", "tensorboard"})

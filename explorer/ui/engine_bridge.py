@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 
 from explorer.core.errors import ModelError
+from explorer.engine.cancel_token import CancelToken
 from explorer.engine.engine_client import EngineClient
 
 
@@ -32,13 +33,16 @@ class EngineBridge(QObject):
         """Start the child (it imports TensorFlow at once) unless one runs; returns at once."""
         self._client.start()
 
-    def request(self, op: str, **args: Any) -> Any:
-        """Blocking: call from a worker thread. Raises ModelError with one sentence."""
-        return self._client.request(op, **args)
+    def request(self, op: str, /, *, token: CancelToken | None = None, **args: Any) -> Any:
+        """Blocking: call from a worker thread. Raises ModelError with one sentence.
 
-    def cancel(self) -> None:
-        """Kill the running request's child; the next request starts a fresh engine."""
-        self._client.cancel()
+        Cancelling `token` drops the request, or kills the engine if it is running it.
+        """
+        return self._client.request(op, token=token, **args)
+
+    def has_model(self, model: str) -> bool:
+        """The engine has `model` (or loads it again by itself after a restart)."""
+        return self._client.has_model(model)
 
     def forget(self, model: str) -> None:
         """Unload a model in the background (a closed tab's); failures do not matter."""

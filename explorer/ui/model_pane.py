@@ -1,7 +1,8 @@
 """The Model tab: load the graph or SavedModel beside the checkpoint, feed it, run it.
 
 Loading and running happen in the engine process (EngineBridge); this pane only holds the
-ModelInfo it got back, the feed panel, the output choice and the output view.
+ModelInfo it got back, the feed panel, the output choice and the output view. Each load and run
+carries its own CancelToken, so Cancel and closing the tab stop this pane's requests only.
 """
 
 from __future__ import annotations
@@ -25,15 +26,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from explorer.core.errors import FeedError, ModelError
-from explorer.core.feeds import check_feed
+from explorer.core.errors import FeedError
 from explorer.core.locate import Location
 from explorer.core.model_spec import EntryPoint, ModelInfo, SparseArray, Value
-from explorer.engine.python_script import python_script
+from explorer.engine.cancel_token import CancelToken
 from explorer.ui.engine_bridge import EngineBridge
 from explorer.ui.feed_panel import FeedPanel
 from explorer.ui.jobs import JobFailure, JobSlot
 from explorer.ui.log_view import ERROR, INFO
+from explorer.ui.model_jobs import Script, failure_text, feeds_cache, run_model, write_script
 from explorer.ui.model_outputs import OutputPicker
 from explorer.ui.output_view import OutputView
 
@@ -43,15 +44,6 @@ ENTRY_LABELS = {"graph": "Graph", "signature": "Signature", "function": "Functio
 def model_source(location: Location) -> Path | None:
     """The SavedModel directory or the .meta graph beside the checkpoint, if there is one."""
     return location.saved_model or location.meta_path
-
-
-def failure_text(failure: JobFailure) -> tuple[str, str]:
-    """The sentence to show and the details for the log."""
-    error = failure.error
-    if isinstance(error, ModelError):
-        return str(error), error.details
-    detail = str(error).rstrip(".") or type(error).__name__
-    return f"The model request failed: {detail} (an internal error).", failure.traceback
 
 
 class ModelPane(QWidget):
@@ -66,9 +58,13 @@ class ModelPane(QWidget):
         self.outputs: dict[str, Value] = {}
         self._location: Location | None = None
         self._loaded_for: tuple[str, str] | None = None  # (source, prefix) of self.info
+        self._failed_for: tuple[str, str] | None = None  # ...of the last load, which failed
+        self._wanted: tuple[str, str] | None = None  # ...of the load running
         self._checkpoint_sparse: Mapping[str, Callable[[], SparseArray]] = {}
         self._started = 0.0
-        self._wanted: tuple[str, str] | None = None
+        self._load_token: CancelToken | None = None
+        self._run_token: CancelToken | None = None
+        self.feeds_cache = feeds_cache()
 
         self._loads = JobSlot(self)
         self._loads.sig_done.connect(self._on_loaded)
@@ -77,6 +73,10 @@ class ModelPane(QWidget):
         self._runs.sig_done.connect(self._on_ran)
         self._runs.sig_failed.connect(self._on_run_failed)
         self._runs.sig_running.connect(self._update_buttons)
+        self._scripts = JobSlot(self)
+        self._scripts.sig_done.connect(self._on_script)
+        self._scripts.sig_failed.connect(self._on_script_failed)
+        self._scripts.sig_running.connect(self._update_buttons)
 
         self.source_label = QLabel()
         self.source_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -176,6 +176,7 @@ class ModelPane(QWidget):
         self._location = location
         self._checkpoint_sparse = dict(checkpoint_sparse or {})
         if model_source(location) is None:
+            self._drop_model()
             self._show_message(
                 f"No model beside {location.prefix}: there is no {location.prefix.name}.meta "
                 "graph and it is not a SavedModel, so there is nothing to run. The variables "
@@ -194,16 +195,28 @@ class ModelPane(QWidget):
             return
         source = str(model_source(self._location))
         wanted = (source, str(self._location.prefix))
-        if not force and (wanted == self._loaded_for or self._loads.is_running()):
+        done = (self._wanted,) if self._loads.is_running() else (self._loaded_for, self._failed_for)
+        if not force and wanted in done:
             return
+        # The load (if any) of another step is not wanted now: withdrawn, or left to end and
+        # replaced by this one; a run's outputs would be the other step's.
+        self._stop_requests(stop_loading=False)
         prefix = None if self._location.saved_model else str(self._location.prefix)
         self._show_message(f"Loading {source} in the engine process…", retry=False, busy=True)
         self.sig_log.emit(INFO, f"Loading the model {source}" + (f" ({prefix})" if prefix else ""))
         self._started = time.monotonic()
-        self._loads.start(
-            partial(self.engine.request, "load", model=self.model_key, path=source, prefix=prefix)
-        )
         self._wanted = wanted
+        self._load_token = token = CancelToken()
+        self._loads.start(
+            partial(
+                self.engine.request,
+                "load",
+                token=token,
+                model=self.model_key,
+                path=source,
+                prefix=prefix,
+            )
+        )
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
@@ -211,23 +224,45 @@ class ModelPane(QWidget):
 
     def has_pending(self) -> bool:
         jobs = self._loads.has_pending() or self._runs.has_pending()
+        jobs = jobs or self._scripts.has_pending()
         return jobs or self.feed_panel.has_pending() or self.output_view.has_pending()
 
     def shutdown(self) -> None:
-        if self._loads.is_running() or self._runs.is_running():
-            self.engine.cancel()
-        self._loads.cancel()
-        self._runs.cancel()
+        self._drop_model(stop_loading=True)
+        self._scripts.cancel()
         self.feed_panel.shutdown()
         self.output_view.shutdown()
-        if self.info is not None:
+
+    def _stop_requests(self, stop_loading: bool) -> None:
+        """Cancel this pane's load and run. A load the engine has begun is left to end unless
+        `stop_loading` (it ends soon enough); a run is stopped, for it may never end."""
+        if self._loads.cancel() and self._load_token is not None:
+            self._load_token.cancel(stop_running=stop_loading)
+        if self._runs.cancel() and self._run_token is not None:
+            self._run_token.cancel()
+            self._set_status("")
+
+    def _drop_model(self, stop_loading: bool = False) -> None:
+        """Stop this pane's requests and unload its model from the engine, loaded or loading."""
+        loading = self._loads.is_running()
+        self._stop_requests(stop_loading)
+        if self.info is not None or loading:
             self.engine.forget(self.model_key)
+        self._forget_info()
+        self._wanted = self._failed_for = None
+        self._update_buttons()
+
+    def _forget_info(self) -> None:
+        """The engine no longer holds the model this pane showed."""
+        self.info = None
+        self._loaded_for = None
+        self.entry_box.clear()
 
     # --- loading -----------------------------------------------------------------------------
 
     def _on_loaded(self, info: ModelInfo) -> None:
         self.info = info
-        self._loaded_for = self._wanted
+        self._loaded_for, self._failed_for = self._wanted, None
         seconds = time.monotonic() - self._started
         restored = f", restored from {Path(info.prefix).name}" if info.prefix else ""
         self.source_label.setText(f"{_KIND_TEXT[info.kind]} {info.source}{restored}")
@@ -249,7 +284,10 @@ class ModelPane(QWidget):
     def _on_load_failed(self, failure: JobFailure) -> None:
         message, details = failure_text(failure)
         self.sig_log.emit(ERROR, "\n".join(filter(None, [message, details])))
+        self._forget_info()  # the engine dropped the model of the step before, if any
+        self._failed_for = self._wanted
         self._show_message(message, retry=True)
+        self._update_buttons()
 
     def _show_message(self, text: str, retry: bool, busy: bool = False) -> None:
         self.message_label.setText(text)
@@ -279,15 +317,6 @@ class ModelPane(QWidget):
 
     # --- running -----------------------------------------------------------------------------
 
-    def checked_feeds(self) -> dict[str, Value]:
-        """The feed panel's values as the engine will take them; FeedError if one is wrong."""
-        entry = self.current_entry()
-        if entry is None:
-            raise FeedError("No model is loaded.")
-        specs = {spec.name: spec for spec in entry.inputs}
-        feeds = self.feed_panel.feeds()
-        return {name: check_feed(specs[name], value) for name, value in feeds.items()}
-
     def run(self) -> None:
         entry = self.current_entry()
         if entry is None or self._runs.is_running() or self._loads.is_running():
@@ -297,21 +326,20 @@ class ModelPane(QWidget):
             name, problem = next(iter(problems.items()))
             self._set_status(f"Input '{name}': {problem}", error=True)
             return
-        try:
-            feeds = self.checked_feeds()
-        except FeedError as exc:
-            self._set_status(str(exc), error=True)
-            return
-        outputs = self.output_picker.chosen()
         self._started = time.monotonic()
         self._set_status("Running…")
-        request = partial(self.engine.request, "run", model=self.model_key, entry=entry.key)
-        self._runs.start(partial(request, feeds=feeds, outputs=outputs))
+        self._run_token = token = CancelToken()
+        feeds, outputs = self.feed_panel.feeds(), self.output_picker.chosen()
+        self._runs.start(
+            partial(run_model, self.engine, token, self.model_key, entry, feeds, outputs)
+        )
         self._update_buttons()
 
     def cancel(self) -> None:
-        if self._runs.is_running() or self._loads.is_running():
-            self.engine.cancel()  # the request then fails with "cancelled"
+        """Stop this pane's run (the request then fails with "cancelled") or load."""
+        for slot, token in ((self._runs, self._run_token), (self._loads, self._load_token)):
+            if slot.is_running() and token is not None:
+                token.cancel()
 
     def _on_ran(self, outputs: dict[str, Value]) -> None:
         self.outputs = outputs
@@ -325,25 +353,45 @@ class ModelPane(QWidget):
 
     def _on_run_failed(self, failure: JobFailure) -> None:
         message, details = failure_text(failure)
+        self._update_buttons()
+        if isinstance(failure.error, FeedError):  # found before the engine was asked
+            self._set_status(message, error=True)
+            return
         self.sig_log.emit(ERROR, "\n".join(filter(None, [message, details])))
+        if not self.engine.has_model(self.model_key):  # lost: the engine could not reload it
+            self._forget_info()
+            self._failed_for = self._wanted
+            self._show_message(message, retry=True)
+            return
         self._set_status(message, error=True)
         self.output_view.clear(message)
-        self._update_buttons()
 
-    def copy_script(self) -> str:
-        """Put a standalone TensorFlow script for this run on the clipboard; returns it."""
+    def copy_script(self) -> None:
+        """Put a standalone TensorFlow script for this run on the clipboard (in a job)."""
         entry = self.current_entry()
         if entry is None or self.info is None:
-            return ""
-        try:
-            feeds = self.checked_feeds()
-        except FeedError as exc:
-            self._set_status(str(exc), error=True)
-            return ""
-        script = python_script(self.info, entry.key, feeds, self.output_picker.chosen())
-        QGuiApplication.clipboard().setText(script)
-        self._set_status("Copied a Python script that runs these inputs to the clipboard.")
-        return script
+            return
+        self._set_status("Writing the script…")
+        feeds, outputs = self.feed_panel.feeds(), self.output_picker.chosen()
+        self._scripts.start(
+            partial(write_script, self.info, entry, feeds, outputs, self.feeds_cache)
+        )
+
+    def _on_script(self, script: Script) -> None:
+        QGuiApplication.clipboard().setText(script.text)
+        if script.feeds_file is None:
+            self._set_status("Copied a Python script that runs these inputs to the clipboard.")
+        else:
+            self._set_status(
+                "Copied a Python script that runs these inputs to the clipboard; it reads "
+                f"them from {script.feeds_file}."
+            )
+
+    def _on_script_failed(self, failure: JobFailure) -> None:
+        message, details = failure_text(failure)
+        if not isinstance(failure.error, FeedError):
+            self.sig_log.emit(ERROR, "\n".join(filter(None, [message, details])))
+        self._set_status(message, error=True)
 
     def status_text(self) -> str:
         return self.status_label.text()
@@ -359,7 +407,7 @@ class ModelPane(QWidget):
         self.run_button.setEnabled(ready and not running)
         self.copy_button.setEnabled(ready)
         self.cancel_button.setEnabled(running)
-        self.busy.setVisible(running or self._loads.is_running())
+        self.busy.setVisible(running or self._loads.is_running() or self._scripts.is_running())
         self.entry_box.setEnabled(not running)
 
 

@@ -27,6 +27,7 @@ import pytest
 from explorer.core.errors import FeedError, ModelError
 from explorer.core.model_spec import EntryPoint, InputSpec, ModelInfo, OutputSpec, SparseArray
 from explorer.engine import engine_client
+from explorer.engine.cancel_token import CancelToken
 from explorer.engine.engine_client import EngineClient
 from explorer.engine.engine_protocol import (
     HELLO_ID,
@@ -163,10 +164,11 @@ def test_log_lines_reach_on_log_and_not_the_terminal(recorder: Recorder, capfd):
 def test_cancel_kills_a_running_request_and_the_next_one_gets_a_fresh_child(recorder: Recorder):
     client = recorder.client
     old_pid = client.request("ping")["pid"]
-    thread, outcome = recorder.run_in_thread("sleep", seconds=60)
+    token = CancelToken()
+    thread, outcome = recorder.run_in_thread("sleep", seconds=60, token=token)
     wait_until(lambda: recorder.states[-1] == "busy")
     time.sleep(0.2)  # let the child start sleeping
-    client.cancel()
+    token.cancel()
     thread.join(TIMEOUT)
     assert str(outcome["error"]) == "The engine request sleep was cancelled."
     assert outcome["seconds"] < 10
@@ -177,10 +179,58 @@ def test_cancel_kills_a_running_request_and_the_next_one_gets_a_fresh_child(reco
     assert recorder.states[-3:] in (["starting", "busy", "ready"], ["ready", "busy", "ready"])
 
 
-def test_cancel_while_idle_does_nothing(client: EngineClient):
+def test_a_token_cancelled_after_or_before_its_request_touches_nothing_else(client: EngineClient):
     pid = client.request("ping")["pid"]
-    client.cancel()
+    done = CancelToken()
+    assert client.request("echo", value=1, token=done) == 1
+    done.cancel()  # its request is over: the engine is left alone
     assert client.request("ping")["pid"] == pid
+    early = CancelToken()
+    early.cancel()
+    with pytest.raises(ModelError, match="The engine request exit was cancelled"):
+        client.request("exit", code=3, token=early)  # never sent, or the child would be gone
+    assert client.request("ping")["pid"] == pid
+    with pytest.raises(ValueError, match="one request"):
+        client.request("echo", value=2, token=done)
+
+
+def test_cancelling_a_waiting_request_drops_it_and_spares_the_running_one(recorder: Recorder):
+    client = recorder.client
+    pid = client.request("ping")["pid"]
+    running = recorder.run_in_thread("sleep", seconds=1.5)
+    wait_until(lambda: recorder.states[-1] == "busy")
+    token = CancelToken()
+    waiting = recorder.run_in_thread("log", text="the dropped request ran", token=token)
+    time.sleep(0.3)  # it is in line now
+    assert waiting[0].is_alive()
+    token.cancel()
+    waiting[0].join(TIMEOUT)
+    assert str(waiting[1]["error"]) == "The engine request log was cancelled."
+    assert waiting[1]["seconds"] < 1.0  # did not wait for the sleep
+    running[0].join(TIMEOUT)
+    assert running[1] == {"value": None, "seconds": running[1]["seconds"]}
+    assert client.request("ping")["pid"] == pid
+    assert "the dropped request ran" not in recorder.lines
+
+
+def test_a_running_request_can_be_left_to_finish(recorder: Recorder):
+    client = recorder.client
+    pid = client.request("ping")["pid"]
+    token = CancelToken()
+    thread, outcome = recorder.run_in_thread("sleep", seconds=0.5, token=token)
+    wait_until(lambda: recorder.states[-1] == "busy")
+    token.cancel(stop_running=False)
+    thread.join(TIMEOUT)
+    assert "error" not in outcome and client.request("ping")["pid"] == pid
+
+
+def test_unloading_a_model_the_engine_lacks_does_not_wait_in_line(recorder: Recorder):
+    thread, _ = recorder.run_in_thread("sleep", seconds=1.5)
+    wait_until(lambda: recorder.states[-1] == "busy")
+    started = time.monotonic()
+    assert recorder.client.request("unload", model="never loaded") is None
+    assert time.monotonic() - started < 0.5
+    thread.join(TIMEOUT)
 
 
 def test_abort_is_one_sentence_and_the_next_request_works(recorder: Recorder):
@@ -360,11 +410,21 @@ def test_failed_loads_and_failed_replays_are_forgotten(
 
     with pytest.raises(ModelError, match="no model loaded as 'sample'"):
         _run_sample(client, sample_run, "sample")
+    assert client.has_model("copy")
     with pytest.raises(ModelError) as caught:  # the replay itself fails
         _run_sample(client, sample_run, "copy")
     assert str(copy) in str(caught.value)
-    with pytest.raises(ModelError, match="no model loaded as 'copy'"):
-        _run_sample(client, sample_run, "copy")
+    assert not client.has_model("copy")
+    for _ in range(2):  # from now on, one sentence that says what to do
+        with pytest.raises(ModelError) as caught:
+            _run_sample(client, sample_run, "copy")
+        assert str(caught.value) == (
+            f"The engine restarted and could not load the model {copy} again; reload the model."
+        )
+    client.request("load", model="copy", path=sample_run["path"], prefix=None)  # reloaded
+    expected = sample_run["expected"]
+    np.testing.assert_allclose(_run_sample(client, sample_run, "copy"), expected, rtol=1e-6)
+    client.request("unload", model="copy")
 
 
 def test_frames_out_of_step_are_errors_and_cut_frames_are_eof():
@@ -376,3 +436,71 @@ def test_frames_out_of_step_are_errors_and_cut_frames_are_eof():
         read_frame_bytes(io.BytesIO(frame[:-1]))
     with pytest.raises(FrameError, match="starts with b'hell'"):
         read_frame_bytes(io.BytesIO(b"hello world, printed by a model\n" + frame))
+
+
+def _gone(pid: int) -> bool:
+    """Exited: no such process, or a zombie its new parent has not reaped yet."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _start_helper(code: str) -> tuple[subprocess.Popen[str], int]:
+    """A Python process running `code`, which prints the pid of a process it started."""
+    helper = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                              env=engine_client._environment())  # fmt: skip
+    line = helper.stdout.readline()
+    assert line.strip().isdigit(), f"the helper said {line!r}"
+    return helper, int(line)
+
+
+def _kill_helper(helper: subprocess.Popen[str], pid: int) -> None:
+    time.sleep(0.5)
+    assert not _gone(pid)
+    helper.kill()
+    helper.wait()
+    helper.stdout.close()
+    wait_until(lambda: _gone(pid), timeout=5.0)
+
+
+_WINDOW_DIES_MID_RUN = """
+import threading
+from explorer.engine.engine_client import EngineClient
+
+client = EngineClient()
+first = []
+# Asked from a thread that then ends, as pool threads do: the engine must outlive the thread.
+asker = threading.Thread(target=lambda: first.append(client.request("ping")["pid"]))
+asker.start()
+asker.join()
+assert client.request("ping")["pid"] == first[0], "the engine died with the thread"
+print(first[0], flush=True)
+client.request("sleep", seconds=300)
+"""
+
+
+def test_the_engine_dies_with_the_window_even_mid_run():
+    helper, engine_pid = _start_helper(_WINDOW_DIES_MID_RUN)
+    _kill_helper(helper, engine_pid)
+
+
+_WATCHED_CHILD = """
+import os, subprocess, sys
+code = (
+    "import os, time\\n"
+    "from explorer.engine.engine_process import watch_parent\\n"
+    "watch_parent(int(os.environ['EXPLORER_ENGINE_PARENT']))\\n"
+    "time.sleep(300)\\n"
+)
+env = dict(os.environ, EXPLORER_ENGINE_PARENT=str(os.getpid()))
+child = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.DEVNULL)
+print(child.pid, flush=True)
+child.wait()
+"""
+
+
+def test_the_watchdog_ends_a_process_whose_parent_died():
+    """Without the parent-death signal (other systems), the watchdog does it alone."""
+    helper, child_pid = _start_helper(_WATCHED_CHILD)
+    _kill_helper(helper, child_pid)

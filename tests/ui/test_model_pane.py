@@ -4,15 +4,18 @@ and compare what the window shows with TensorFlow's own run in this process."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
 import psutil
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QGuiApplication
 
 from explorer.core.model_spec import SparseArray
@@ -48,14 +51,14 @@ def shown(pane: ModelPane) -> dict:
     return pane.output_view.outputs()
 
 
-def tf1_predictions(tf, prefix: Path) -> np.ndarray:
+def tf1_predictions(tf, prefix: Path, sample: SparseArray = FEATURES) -> np.ndarray:
     """TensorFlow's own Session.run of the sample's graph restored from `prefix`."""
     v1 = tf.compat.v1
     with tf.Graph().as_default() as graph, v1.Session(graph=graph) as session:
         v1.train.import_meta_graph(f"{prefix}.meta").restore(session, str(prefix))
         members = ("features/indices:0", "features/values:0", "features/shape:0")
         features = tf.SparseTensor(*(graph.get_tensor_by_name(name) for name in members))
-        feed = v1.SparseTensorValue(FEATURES.indices, FEATURES.values, FEATURES.dense_shape)
+        feed = v1.SparseTensorValue(sample.indices, sample.values, sample.dense_shape)
         return session.run("predictions:0", {features: feed})
 
 
@@ -192,6 +195,7 @@ def test_copied_script_prints_the_same_output(gui: Gui, samples_dir: Path, tmp_p
     pane.feed_panel.set_feeds({"features": FEATURES})
     run(gui, pane)
     pane.copy_button.click()
+    gui.qtbot.waitUntil(lambda: not pane.has_pending(), timeout=WAIT_MS)
     script = QGuiApplication.clipboard().text()
     assert "SparseTensorValue" in script
     path = tmp_path / "run_model.py"
@@ -212,3 +216,217 @@ def test_window_starts_its_own_engine_and_stops_it(qtbot, settings: QSettings) -
     pid = window.engine.pid
     window.close()
     qtbot.waitUntil(lambda: not psutil.pid_exists(pid), timeout=WAIT_MS)
+
+
+def copy_sample(samples_dir: Path, tmp_path: Path) -> Path:
+    copy = tmp_path / "tf1_sparse_placeholder"
+    shutil.copytree(samples_dir / "tf1_sparse_placeholder", copy)
+    return copy
+
+
+def run_in_background(engine, op: str, **args) -> threading.Thread:
+    """An engine request from another thread, as another tab's would be."""
+    thread = threading.Thread(target=engine.request, args=(op,), kwargs=args, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_switching_step_while_the_load_waits_ends_with_that_steps_model(
+    gui: Gui, samples_dir: Path, tf
+) -> None:
+    sample = samples_dir / "tf1_sparse_placeholder"
+    tab = gui.open(sample)  # step 3
+    engine = gui.window.engine
+    blocker = run_in_background(engine, "sleep", seconds=1.0)  # the load waits behind it
+    gui.qtbot.waitUntil(lambda: engine.state == "busy", timeout=LOAD_MS)
+    pane = tab.show_model()
+    assert pane._loads.is_running()
+    tab.set_step(sample / "model.ckpt-1")
+    gui.qtbot.waitUntil(lambda: pane.info is not None and not pane.has_pending(), timeout=LOAD_MS)
+    blocker.join()
+    assert pane.info.prefix.endswith("model.ckpt-1"), pane.info.prefix
+    pane.feed_panel.set_feeds({"features": FEATURES})
+    run(gui, pane)
+    expected = tf1_predictions(tf, sample / "model.ckpt-1")
+    np.testing.assert_array_equal(shown(pane)["predictions:0"], expected)
+
+
+def test_switching_step_as_the_model_loads_ends_with_that_steps_model(
+    gui: Gui, samples_dir: Path, tf
+) -> None:
+    """However far the first load got when the step changes (in line, in the engine, done)."""
+    sample = samples_dir / "tf1_sparse_placeholder"
+    tab = gui.open(sample)
+    pane = tab.show_model()
+    tab.set_step(sample / "model.ckpt-2")
+    gui.qtbot.waitUntil(lambda: pane.info is not None and not pane.has_pending(), timeout=LOAD_MS)
+    assert pane.info.prefix.endswith("model.ckpt-2"), pane.info.prefix
+    pane.feed_panel.set_feeds({"features": FEATURES})
+    run(gui, pane)
+    expected = tf1_predictions(tf, sample / "model.ckpt-2")
+    np.testing.assert_array_equal(shown(pane)["predictions:0"], expected)
+
+
+SPIN_N = 1_500_000  # a run of a few seconds
+
+
+def start_spinning(gui: Gui, spinning_model: Path) -> ModelPane:
+    pane = open_model(gui, spinning_model)
+    pane.feed_panel.set_feeds({"n": np.array(SPIN_N, np.int64)})
+    gui.wait_idle()
+    pane.run()
+    gui.qtbot.waitUntil(lambda: gui.window.engine.state == "busy", timeout=WAIT_MS)
+    return pane
+
+
+def test_cancel_stops_this_tabs_waiting_run_and_not_the_other_tabs(
+    gui: Gui, samples_dir: Path, spinning_model: Path
+) -> None:
+    other = open_model(gui, samples_dir / "tf1_sparse_placeholder")
+    other.feed_panel.set_feeds({"features": FEATURES})
+    gui.wait_idle()
+    spinning = start_spinning(gui, spinning_model)
+    pid = gui.window.engine.pid
+    other.run()  # waits behind the spinning run
+    assert other.cancel_button.isEnabled()
+    other.cancel_button.click()
+    gui.qtbot.waitUntil(lambda: not other.has_pending(), timeout=1000)  # not after the spin
+    assert other.status_text() == "The engine request run was cancelled."
+    assert spinning.has_pending() and gui.window.engine.pid == pid
+    gui.qtbot.waitUntil(lambda: not spinning.has_pending(), timeout=LOAD_MS)
+    assert shown(spinning) == {"result:0": np.float32(2 * SPIN_N)}, spinning.status_text()
+    assert gui.window.engine.pid == pid
+
+
+def test_closing_a_tab_whose_load_waits_spares_the_other_tab(
+    gui: Gui, samples_dir: Path, spinning_model: Path
+) -> None:
+    spinning = start_spinning(gui, spinning_model)
+    pid = gui.window.engine.pid
+    tab = gui.open(samples_dir / "tf1_sparse_placeholder")
+    waiting = tab.show_model()
+    assert waiting._loads.is_running()
+    gui.window.close_tab(gui.window.tabs().index(tab))
+    gui.qtbot.waitUntil(lambda: not spinning.has_pending(), timeout=LOAD_MS)
+    assert shown(spinning) == {"result:0": np.float32(2 * SPIN_N)}, spinning.status_text()
+    assert gui.window.engine.pid == pid
+    assert not gui.window.engine.has_model(waiting.model_key)
+    assert gui.window.engine.has_model(spinning.model_key)
+
+
+def test_reloading_during_a_runaway_run_stops_it_and_loads(gui: Gui, spinning_model: Path) -> None:
+    pane = open_model(gui, spinning_model)
+    pane.feed_panel.set_feeds({"n": np.array(10**12, np.int64)})
+    gui.wait_idle()
+    pane.run()
+    gui.qtbot.waitUntil(lambda: gui.window.engine.state == "busy", timeout=WAIT_MS)
+    pane.reload_button.click()
+    gui.qtbot.waitUntil(lambda: pane.info is not None and not pane.has_pending(), timeout=LOAD_MS)
+    assert pane.status_text() == "" and pane.run_button.isEnabled()
+    pane.feed_panel.set_feeds({"n": np.array(5, np.int64)})
+    run(gui, pane)
+    assert shown(pane) == {"result:0": np.float32(10.0)}, pane.status_text()
+
+
+def test_a_failed_step_then_a_good_one_loads_the_good_one(
+    gui: Gui, samples_dir: Path, tmp_path: Path, tf
+) -> None:
+    sample = copy_sample(samples_dir, tmp_path)
+    meta = sample / "model.ckpt-1.meta"
+    meta.write_bytes(meta.read_bytes()[:100])  # a damaged graph for step 1
+    pane = open_model(gui, sample)
+    tab = gui.window.current_tab()
+    assert pane.info is not None and pane.info.prefix.endswith("model.ckpt-3")
+    tab.set_step(sample / "model.ckpt-1")
+    gui.qtbot.waitUntil(lambda: pane.retry_button.isVisible(), timeout=LOAD_MS)
+    assert pane.info is None and "model.ckpt-1.meta" in pane.message_label.text()
+    tab.set_step(sample / "model.ckpt-3")
+    gui.qtbot.waitUntil(lambda: pane.info is not None and not pane.has_pending(), timeout=LOAD_MS)
+    assert pane.info.prefix.endswith("model.ckpt-3") and not pane.retry_button.isVisible()
+    pane.feed_panel.set_feeds({"features": FEATURES})
+    run(gui, pane)
+    expected = tf1_predictions(tf, sample / "model.ckpt-3")
+    np.testing.assert_array_equal(shown(pane)["predictions:0"], expected)
+
+
+def test_a_model_the_restarted_engine_cannot_load_asks_to_be_reloaded(
+    gui: Gui, samples_dir: Path, tmp_path: Path, tf
+) -> None:
+    sample = copy_sample(samples_dir, tmp_path)
+    pane = open_model(gui, sample)
+    pane.feed_panel.set_feeds({"features": FEATURES})
+    gui.wait_idle()
+    engine = gui.window.engine
+    os.kill(engine.pid, signal.SIGKILL)
+    gui.qtbot.waitUntil(lambda: engine.pid is None, timeout=WAIT_MS)
+    kept = tmp_path / "kept"
+    (sample / "model.ckpt-3.meta").rename(kept)  # the engine cannot load the model again
+    run(gui, pane)
+    assert pane.retry_button.isVisible() and pane.info is None
+    assert "model.ckpt-3.meta" in pane.message_label.text(), pane.message_label.text()
+    kept.rename(sample / "model.ckpt-3.meta")
+    pane.retry_button.click()
+    gui.qtbot.waitUntil(lambda: pane.info is not None and not pane.has_pending(), timeout=LOAD_MS)
+    pane.feed_panel.set_feeds({"features": FEATURES})
+    run(gui, pane)
+    expected = tf1_predictions(tf, sample / "model.ckpt-3")
+    np.testing.assert_array_equal(shown(pane)["predictions:0"], expected)
+
+
+class Ticks:
+    """A timer ticking every 50 ms on the GUI thread: the longest gap between two ticks is how
+    long the window froze."""
+
+    def __init__(self) -> None:
+        self.times: list[float] = []
+        self.timer = QTimer()
+        self.timer.timeout.connect(lambda: self.times.append(time.monotonic()))
+        self.timer.start(50)
+
+    def longest_gap(self) -> float:
+        self.timer.stop()
+        return max(np.diff(self.times), default=0.0)
+
+
+def test_big_feeds_run_and_copy_without_freezing_the_window(
+    gui: Gui, samples_dir: Path, tmp_path: Path, tf
+) -> None:
+    rng = np.random.default_rng(9)
+    size = 1_000_000  # every cell of [1000, 1000]
+    cells = np.arange(size, dtype=np.int64)
+    big = SparseArray(np.stack([cells // 1000, cells % 1000], axis=1),
+                      rng.standard_normal(size).astype(np.float32),
+                      np.array([1000, 1000], np.int64))  # fmt: skip
+    sample = samples_dir / "tf1_sparse_placeholder"
+    pane = open_model(gui, sample)
+    pane.feeds_cache = tmp_path / "cache"
+    pane.feed_panel.set_feeds({"features": big})
+    gui.wait_idle()
+
+    ticks = Ticks()
+    run(gui, pane)
+    gap = ticks.longest_gap()
+    assert gap < 0.25, f"the window froze for {gap:.2f} s"
+    expected = tf1_predictions(tf, sample / "model.ckpt-3", big)
+    np.testing.assert_array_equal(shown(pane)["predictions:0"], expected)
+
+    ticks = Ticks()
+    pane.copy_button.click()
+    gui.qtbot.waitUntil(lambda: not pane.has_pending(), timeout=LOAD_MS)
+    gap = ticks.longest_gap()
+    assert gap < 0.25, f"the window froze for {gap:.2f} s"
+    script = QGuiApplication.clipboard().text()
+    pane.copy_button.click()  # the same feeds again: the same file
+    gui.qtbot.waitUntil(lambda: not pane.has_pending(), timeout=LOAD_MS)
+    assert QGuiApplication.clipboard().text() == script
+    (feeds_file,) = (tmp_path / "cache").iterdir()
+    assert str(feeds_file) in pane.status_text() and str(feeds_file) in script
+    assert len(script) < 10_000
+    path = tmp_path / "run_model.py"
+    path.write_text(script)
+    saved = tmp_path / "outputs.npz"
+    done = subprocess.run([sys.executable, str(path), str(saved)], capture_output=True,
+                          text=True, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    with np.load(saved) as outputs:
+        np.testing.assert_array_equal(outputs["predictions:0"], expected)
