@@ -10,7 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QElapsedTimer, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QByteArray,
+    QElapsedTimer,
+    QSettings,
+    Qt,
+    QThreadPool,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import (
     QDialog,
@@ -35,6 +43,7 @@ from explorer.ui.window_menus import WindowMenus
 
 __all__ = ["APP_NAME", "MainWindow"]
 
+MIN_POOL_THREADS = 8
 ENGINE_POLL_MS = 200
 ENGINE_START_LATEST_MS = 5000  # however busy the window is, the engine starts by then
 GEOMETRY_KEY = "window/geometry"
@@ -74,6 +83,10 @@ class MainWindow(QMainWindow):
         """`engine`: a shared engine process (tests); by default the window starts its own in the
         background at once, so TensorFlow is imported before the model is first wanted."""
         super().__init__(parent)
+        # An engine request holds a pool thread for its whole run; with as many threads as
+        # CPUs, two of them would stall every other background job until they end.
+        pool = QThreadPool.globalInstance()
+        pool.setMaxThreadCount(max(pool.maxThreadCount(), MIN_POOL_THREADS))
         self.setWindowTitle(APP_NAME)
         self.setAcceptDrops(True)
         self._owns_engine = engine is None

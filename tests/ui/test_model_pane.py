@@ -430,3 +430,24 @@ def test_big_feeds_run_and_copy_without_freezing_the_window(
     assert done.returncode == 0, done.stderr
     with np.load(saved) as outputs:
         np.testing.assert_array_equal(outputs["predictions:0"], expected)
+
+
+def test_a_long_run_and_a_waiting_one_leave_the_window_free(
+    gui: Gui, samples_dir: Path, spinning_model: Path
+) -> None:
+    """Engine requests hold a pool thread each while they wait; other jobs must still run."""
+    first = open_model(gui, spinning_model)
+    second = open_model(gui, spinning_model)
+    for pane in (first, second):
+        pane.feed_panel.set_feeds({"n": np.array(10**12, np.int64)})
+    gui.wait_idle()
+    first.run()
+    second.run()
+    gui.qtbot.waitUntil(lambda: gui.window.engine.state == "busy", timeout=WAIT_MS)
+    gui.window.open_path(str(samples_dir / "custom_sparse_triplet"))
+    tab = gui.window.current_tab()
+    gui.qtbot.waitUntil(lambda: tab.checkpoint is not None, timeout=WAIT_MS)
+    assert first.has_pending() and second.has_pending()  # the checkpoint opened meanwhile
+    second.cancel_button.click()
+    first.cancel_button.click()
+    gui.wait_idle()
