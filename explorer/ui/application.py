@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QThreadPool
-from PySide6.QtGui import QIcon
+from PySide6.QtGui import QColor, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QWidget
 
 import explorer
@@ -33,6 +33,47 @@ def app_icon() -> QIcon:
     """The icon theme's (after scripts/install-desktop.sh), else the bundled SVG."""
     bundled = next((QIcon(str(path)) for path in ICON_FILES if path.is_file()), QIcon())
     return QIcon.fromTheme(ICON_NAME, bundled)
+
+
+def dark_palette() -> QPalette:
+    """A dark palette for Fusion, as a dark desktop gives: to check the looks (screenshots,
+    tests) on machines whose desktop is light."""
+    role, group = QPalette.ColorRole, QPalette.ColorGroup
+    colours = {
+        role.Window: (45, 45, 48),
+        role.WindowText: (225, 225, 225),
+        role.Base: (30, 30, 32),
+        role.AlternateBase: (40, 40, 43),
+        role.ToolTipBase: (45, 45, 48),
+        role.ToolTipText: (225, 225, 225),
+        role.PlaceholderText: (140, 140, 140),
+        role.Text: (225, 225, 225),
+        role.Button: (53, 53, 56),
+        role.ButtonText: (225, 225, 225),
+        role.BrightText: (255, 90, 90),
+        role.Light: (75, 75, 78),
+        role.Midlight: (62, 62, 65),
+        role.Mid: (90, 90, 94),
+        role.Dark: (25, 25, 27),
+        role.Shadow: (10, 10, 10),
+        role.Highlight: (42, 120, 200),
+        role.HighlightedText: (255, 255, 255),
+        role.Link: (110, 170, 240),
+        role.LinkVisited: (170, 140, 230),
+    }
+    palette = QPalette()
+    for colour_role, rgb in colours.items():
+        palette.setColor(colour_role, QColor(*rgb))
+    for colour_role in (role.WindowText, role.Text, role.ButtonText):
+        palette.setColor(group.Disabled, colour_role, QColor(120, 120, 120))
+    return palette
+
+
+def scale_application_font(app: QApplication, factor: float) -> None:
+    """Make the application font `factor` times larger, as a larger system font would."""
+    font = app.font()
+    font.setPointSizeF(font.pointSizeF() * factor)
+    app.setFont(font)
 
 
 def bring_to_front(window: QWidget) -> None:

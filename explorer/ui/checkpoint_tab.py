@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QProgressBar,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QTabWidget,
@@ -111,6 +112,9 @@ class CheckpointTab(QWidget):
 
         self.location_label = QLabel()
         self.location_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # A deep path is cut at the window's edge (its tooltip has it all) instead of widening
+        # the window beyond the screen.
+        self.location_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.steps_box = QComboBox()
         self.steps_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.steps_box.activated.connect(self._on_step_chosen)
@@ -162,7 +166,7 @@ class CheckpointTab(QWidget):
         self.model_pane.sig_log.connect(self.sig_log)
         self.views = QTabWidget()
         self.views.setDocumentMode(True)
-        self.views.addTab(splitter, "&Variables")
+        self.views.addTab(splitter, "Varia&bles")  # Alt+V is the View menu's
         self.views.addTab(self.model_pane, "&Model")
 
         self._stack = QStackedWidget()
@@ -258,6 +262,7 @@ class CheckpointTab(QWidget):
             "variables).",
         )
         self.location_label.setText(str(checkpoint.prefix))
+        self.location_label.setToolTip(str(checkpoint.prefix))
         self._fill_steps(location.checkpoints, checkpoint.prefix)
         self.watcher.watch(location)
         self._header.setVisible(True)

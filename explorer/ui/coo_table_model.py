@@ -10,18 +10,19 @@ from collections import OrderedDict
 
 import numpy as np
 from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QGuiApplication
 
 from explorer.core.errors import CheckpointError
 from explorer.core.tensor import LazyTensor
 from explorer.ui.array_table_model import VALUE_ROLE
 from explorer.ui.formatting import MAX_CELL_CHARS, value_text
 from explorer.ui.paged_rows_model import AnyIndex, PagedRowsModel
+from explorer.ui.plot_style import PROBLEM_ON_DARK, is_dark
 
 BLOCK_ROWS = 512
 CACHED_BLOCKS = 16
 OUTSIDE_COLOUR = QColor(200, 30, 30)
-"""Index cells outside the dense shape."""
+"""Index cells outside the dense shape (on a dark palette, PROBLEM_ON_DARK)."""
 
 
 class CooTableModel(PagedRowsModel):
@@ -95,7 +96,9 @@ class CooTableModel(PagedRowsModel):
                 and column < len(self._shape)
                 and not 0 <= int(value) < self._shape[column]
             )
-            return OUTSIDE_COLOUR if outside else None
+            if not outside:
+                return None
+            return PROBLEM_ON_DARK if is_dark(QGuiApplication.palette()) else OUTSIDE_COLOUR
         return value if role == VALUE_ROLE else value_text(value, MAX_CELL_CHARS)
 
     def _cell(self, row: int, column: int) -> object:

@@ -23,12 +23,11 @@ from explorer.core.errors import FeedError
 from explorer.core.feeds import FeedEntryError, check_feed, spec_shape_text
 from explorer.core.model_spec import InputSpec, Value
 from explorer.ui.jobs import JobFailure, JobSlot
+from explorer.ui.plot_style import PROBLEM, colour_text
 
 CHECK_DELAY_MS = 150
 BACKGROUND_CHECK_SIZE = 100_000
 """Samples with more entries (sparse) or elements (dense) are made and checked in a job."""
-PROBLEM_STYLE = "color: #c0392b;"
-NOTE_STYLE = "color: #9a6700;"
 """Advice about a sample that passes the check: amber, not the red of a problem."""
 CHECKING = "checking the sample…"
 FileChooser = Callable[[str, str], str | None]
@@ -145,7 +144,7 @@ class FeedEditor(QWidget):
         self.problem_label = QLabel()
         self.problem_label.setObjectName("feedProblem")
         self.problem_label.setWordWrap(True)
-        self.problem_label.setStyleSheet(PROBLEM_STYLE)
+        colour_text(self.problem_label, PROBLEM)
         self.problem_label.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse
             | Qt.TextInteractionFlag.LinksAccessibleByMouse

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QStackedLayout, QStyle, QTabWidget, QWidget
 
 from explorer.core.errors import FeedError
@@ -65,8 +65,21 @@ class FeedPanel(QWidget):
             index = self.tabs.addTab(editor, spec.name)
             self.tabs.setTabToolTip(index, f"{spec.name}: {spec_text(spec)}")
             self._mark(editor)
+            self._tab_into(editor)
         self._stack.setCurrentWidget(self.tabs if self._editors else self.empty_label)
         self.sig_changed.emit()
+
+    def _tab_into(self, editor: FeedEditor) -> None:
+        """Let Tab go from the input tabs into the editor's controls: made after the rest of
+        the pane, the editors would otherwise come last in the focus chain."""
+        controls = [
+            child
+            for child in editor.findChildren(QWidget)
+            if child.focusPolicy() & Qt.FocusPolicy.TabFocus and child.window() is editor.window()
+        ]  # (a button's menu is a window of its own)
+        chain = [self.tabs.tabBar(), *controls]
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
 
     def _make_editor(self, spec: InputSpec, checkpoint_sparse) -> FeedEditor:
         if spec.sparse:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from explorer.core.formatting import shape_text
 from explorer.core.random_feeds import MAX_RANDOM_ENTRIES, distributions_for
+from explorer.ui.plot_style import PROBLEM, colour_text
 
 DEFAULT_DENSITY = 0.01
 DISTRIBUTION_TEXT = {
@@ -94,7 +95,7 @@ class RandomSparseDialog(QDialog):
         if too_many:
             text += f": more than the {MAX_RANDOM_ENTRIES:,} the explorer makes up"
         self.count.setText(text)
-        self.count.setStyleSheet("color: #c0392b;" if too_many else "")
+        colour_text(self.count, PROBLEM if too_many else None)
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not too_many)
 
 

@@ -10,14 +10,23 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
 from explorer.core.feed_dtypes import parse_value
 from explorer.ui.formatting import MAX_CELL_CHARS, value_text
 from explorer.ui.paged_rows_model import ROW_PAGE, AnyIndex, PagedRowsModel
+from explorer.ui.plot_style import mix
 
-FAULT_BACKGROUND = QColor(255, 205, 205)
-"""Cells the sample's problem is about."""
+FAULT_TINT = QColor(230, 60, 60)
+FAULT_AMOUNT = 0.3
+
+
+def fault_background() -> QColor:
+    """The background of cells the sample's problem is about: the table's base colour tinted
+    red, pink on a light palette and dark red on a dark one, where light text stays readable."""
+    base = QGuiApplication.palette().color(QPalette.ColorRole.Base)
+    return mix(base, FAULT_TINT, FAULT_AMOUNT)
+
 
 EDIT_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole)
 
@@ -154,7 +163,7 @@ class FeedRowsModel(PagedRowsModel):
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         if role == Qt.ItemDataRole.BackgroundRole:
-            return FAULT_BACKGROUND if self._is_fault(row, column) else None
+            return fault_background() if self._is_fault(row, column) else None
         if role not in EDIT_ROLES:
             return None
         if column < self.rank:

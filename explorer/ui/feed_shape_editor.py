@@ -18,6 +18,8 @@ DEFAULT_OPEN_DIM = 1
 DEFAULT_RANK = 2  # when the input does not say: a batch of feature rows
 MAX_RANK = 8
 MAX_SIZE = 2**63 - 1
+FIELD_DIGITS = 12
+FIELD_PADDING = 12  # the line edit's frame and margins
 FIXED_STYLE = 'QLineEdit[readOnly="true"] { color: palette(mid); background: palette(window); }'
 
 
@@ -110,7 +112,9 @@ class ShapeEditor(QWidget):
                 self._dims.addWidget(QLabel("×"))
             field = QLineEdit()
             field.setValidator(self._validator)
-            field.setMaximumWidth(90)
+            digits = field.fontMetrics().horizontalAdvance("0" * FIELD_DIGITS)
+            field.setMinimumWidth(digits // 2 + FIELD_PADDING)  # "1000" stays whole
+            field.setMaximumWidth(digits + FIELD_PADDING)
             field.textEdited.connect(lambda _text: self.sig_changed.emit())
             self._fields.append(field)
             self._dims.addWidget(field)

@@ -69,6 +69,12 @@ outputs and press Run (Ctrl+R). Cancel kills the engine process; the next reques
 one. <i>Copy as Python</i> puts a standalone TensorFlow script for the same run on the
 clipboard.</p>
 
+<h2>Keyboard and looks</h2>
+<p>Tab and Shift+Tab move between the controls of the tab shown, the arrow keys within trees,
+tables and lists, and Alt with an underlined letter presses that button or shows that tab. Tab
+reaches the plots too: + and - zoom, the arrow keys pan and Home shows all of it again. The
+window follows the desktop's light or dark colours, its font size and its display scale.</p>
+
 <h2>The command line</h2>
 <p><code>explorer PATH</code> opens PATH in the window (in the running window, if there is
 one). Without a window: <code>explorer inspect PATH</code> lists the variables

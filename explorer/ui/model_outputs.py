@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from explorer.core.formatting import shape_text
 from explorer.core.model_spec import EntryPoint, OutputSpec
+from explorer.ui.plot_style import PROBLEM, colour_text
 
 
 def output_label(spec: OutputSpec) -> str:
@@ -37,6 +38,7 @@ class OutputPicker(QWidget):
         self._graph = False
         self._tensors: dict[str, OutputSpec] = {}
         self.title = QLabel("Outputs")
+        self.title.setWordWrap(True)  # a long title must not widen the Model tab
         self.list = QListWidget()
         self.list.setObjectName("outputPicker")
         self.list.itemChanged.connect(lambda _item: self.sig_changed.emit())
@@ -46,7 +48,7 @@ class OutputPicker(QWidget):
         self.add_button = QPushButton("&Add")
         self.add_button.clicked.connect(self._add_typed)
         self.problem_label = QLabel()
-        self.problem_label.setStyleSheet("color: #c0392b;")
+        colour_text(self.problem_label, PROBLEM)
         self.problem_label.setWordWrap(True)
         adder = QHBoxLayout()
         adder.addWidget(self.tensor_edit, 1)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -37,6 +38,7 @@ from explorer.ui.log_view import ERROR, INFO
 from explorer.ui.model_jobs import Script, failure_text, feeds_cache, run_model, write_script
 from explorer.ui.model_outputs import OutputPicker
 from explorer.ui.output_view import OutputView
+from explorer.ui.plot_style import PROBLEM, colour_text
 
 ENTRY_LABELS = {"graph": "Graph", "signature": "Signature", "function": "Function"}
 
@@ -80,10 +82,12 @@ class ModelPane(QWidget):
 
         self.source_label = QLabel()
         self.source_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # A deep path is cut at the edge (its tooltip has it all) instead of widening the window.
+        self.source_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.entry_box = QComboBox()
         self.entry_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.entry_box.currentIndexChanged.connect(self._on_entry_chosen)
-        entry_label = QLabel("&Run:")
+        entry_label = QLabel("Run:")  # no Alt+R here: that is the Run button's
         entry_label.setBuddy(self.entry_box)
         self.reload_button = QPushButton("Reloa&d model")
         self.reload_button.clicked.connect(lambda: self.load(force=True))
@@ -266,6 +270,7 @@ class ModelPane(QWidget):
         seconds = time.monotonic() - self._started
         restored = f", restored from {Path(info.prefix).name}" if info.prefix else ""
         self.source_label.setText(f"{_KIND_TEXT[info.kind]} {info.source}{restored}")
+        self.source_label.setToolTip(self.source_label.text())
         self.sig_log.emit(INFO, f"Loaded {info.source} in {seconds:.1f} s{restored}.")
         for note in info.notes:
             self.sig_log.emit(INFO, note)
@@ -398,7 +403,7 @@ class ModelPane(QWidget):
 
     def _set_status(self, text: str, error: bool = False) -> None:
         self.status_label.setText(text)
-        self.status_label.setStyleSheet("color: #c0392b;" if error else "")
+        colour_text(self.status_label, PROBLEM if error else None)
 
     def _update_buttons(self, *_args: object) -> None:
         running = self._runs.is_running()

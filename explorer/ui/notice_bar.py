@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
+
+from explorer.ui.plot_style import mix
 
 TINT = 0.18
 """How much of the highlight colour the bar's background takes (the rest is the base colour)."""
-
-
-def _mix(base: QColor, tint: QColor, amount: float) -> QColor:
-    return QColor.fromRgbF(
-        *(b + (t - b) * amount for b, t in zip(base.getRgbF()[:3], tint.getRgbF()[:3], strict=True))
-    )
 
 
 class NoticeBar(QFrame):
@@ -34,7 +30,6 @@ class NoticeBar(QFrame):
         layout.addWidget(self.action_button)
         layout.addWidget(self.dismiss_button)
         self._action: Callable[[], None] | None = None
-        self._restyle()
         self.hide()
 
     def show_notice(
@@ -56,19 +51,14 @@ class NoticeBar(QFrame):
         if self._action is not None:
             self._action()
 
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() == QEvent.Type.PaletteChange:  # follow a switch to a dark palette
-            self._restyle()
-        super().changeEvent(event)
-
-    def _restyle(self) -> None:
-        # The application's palette: our own is changed by the style sheet set here.
-        palette = QGuiApplication.palette()
+    def paintEvent(self, event: QPaintEvent) -> None:
+        # Painted from the palette of the moment rather than set as a style sheet: a style
+        # sheet would fix the bar's palette, and it would then miss a switch to a dark one.
+        palette = self.palette()
         highlight = palette.color(QPalette.ColorRole.Highlight)
-        background = _mix(palette.color(QPalette.ColorRole.Base), highlight, TINT)
-        sheet = (
-            f"QFrame#noticeBar {{ background: {background.name()}; "
-            f"border: 1px solid {highlight.name()}; border-radius: 3px; }}"
-        )
-        if sheet != self.styleSheet():  # a style sheet change is itself a palette change
-            self.setStyleSheet(sheet)
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(highlight)
+        painter.setBrush(mix(palette.color(QPalette.ColorRole.Base), highlight, TINT))
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 3, 3)
+        painter.end()

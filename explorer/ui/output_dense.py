@@ -29,7 +29,7 @@ from explorer.ui.output_table import OutputTable
 from explorer.ui.output_text import dense_summary, plot_values
 
 TABLE, LINE, HEATMAP = "table", "line", "heatmap"
-MODE_TEXTS = {TABLE: "&Table", LINE: "&Line plot", HEATMAP: "&Heat map"}
+MODE_TEXTS = {TABLE: "&Table", LINE: "&Line plot", HEATMAP: "Heat map"}  # Alt+H: the Help menu
 MAX_LINES = 10
 """Slices with at most this many rows may draw them all as lines at once."""
 ALL_ROWS = -1

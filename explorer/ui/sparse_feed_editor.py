@@ -42,10 +42,11 @@ from explorer.core.feeds import (
 from explorer.core.model_spec import InputSpec, SparseArray, Value
 from explorer.core.pasted_rows import parse_row_arrays
 from explorer.core.random_feeds import random_sparse
-from explorer.ui.feed_editor import NOTE_STYLE, FeedEditor, Recipe, given
+from explorer.ui.feed_editor import FeedEditor, Recipe, given
 from explorer.ui.feed_random_dialog import RandomChoice, ask_random
 from explorer.ui.feed_rows_model import FeedRowsModel
 from explorer.ui.feed_shape_editor import ShapeEditor
+from explorer.ui.plot_style import NOTE, colour_text
 from explorer.ui.sparse_text import density as density_of
 from explorer.ui.sparse_text import percent_text
 
@@ -147,7 +148,8 @@ class SparseFeedEditor(FeedEditor):
             | QAbstractItemView.EditTrigger.AnyKeyPressed
         )
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().setDefaultSectionSize(22)
+        self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 6)
+        self.table.setTabKeyNavigation(False)  # Tab moves on to Run; arrows move between cells
 
         self.add_button = self._button("Add ro&w", TIPS["add"], self.add_row)
         self.remove_button = self._button("Remove", TIPS["remove"], self.remove_selected)
@@ -172,7 +174,7 @@ class SparseFeedEditor(FeedEditor):
         self.order_note = QLabel()
         self.order_note.setObjectName("feedOrderNote")
         self.order_note.setWordWrap(True)
-        self.order_note.setStyleSheet(NOTE_STYLE)
+        colour_text(self.order_note, NOTE)
         self.order_note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.sort_button = self._button("S&ort entries", TIPS["sort"], self.sort_entries)
         self.order_row = QWidget()
@@ -186,7 +188,6 @@ class SparseFeedEditor(FeedEditor):
         self.body.addWidget(self.table, 1)
         self.body.addWidget(self.order_row)
         self.body.addWidget(self.problem_label)
-        self.setFocusProxy(self.table)
         self.check_now()
 
     def _button(self, text: str, tip: str, slot: Callable[[], object]) -> QPushButton:

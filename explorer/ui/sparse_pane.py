@@ -11,7 +11,7 @@ import html
 from collections.abc import Iterable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QColor, QFont, QPalette
 from PySide6.QtWidgets import (
     QLabel,
     QSizePolicy,
@@ -32,14 +32,16 @@ from explorer.ui.coo_table_model import CooTableModel
 from explorer.ui.job_progress import JobProgress
 from explorer.ui.jobs import JobFailure, JobSlot
 from explorer.ui.log_view import ERROR
+from explorer.ui.plot_style import follow_palette, mix
 from explorer.ui.sparse_actions import SparseActions
 from explorer.ui.sparse_data import DENSE_PREVIEW_LIMIT, SparseData, load_sparse, unusable_reason
 from explorer.ui.sparse_histograms import SparseHistograms
 from explorer.ui.sparse_pattern_plot import SparsePatternPlot
 from explorer.ui.sparse_text import density, percent_text, problems_lines
 
-PROBLEM_STYLE = "QLabel { background: #fff4d6; border: 1px solid #e0b040; padding: 6px; }"
-VALID_STYLE = "QLabel { background: #e8f5e9; border: 1px solid #8bc34a; padding: 6px; }"
+PROBLEM_TINT = QColor(224, 176, 64)
+VALID_TINT = QColor(139, 195, 74)
+TINT_AMOUNT = 0.25
 DENSE_NOTE = (
     "The dense tensor: duplicate entries add up; entries outside the dense shape are left out."
 )
@@ -54,6 +56,17 @@ def summary_html(fields: dict[str, str], members: Iterable[str]) -> str:
     rows = ["".join(cells[i : i + 2]) for i in range(0, len(cells), 2)]
     rows.append(f"<td>Variables:</td><td colspan='3'>{html.escape(', '.join(members))}</td>")
     return "<table cellspacing='2'>" + "".join(f"<tr>{row}</tr>" for row in rows) + "</table>"
+
+
+def tinted_box_style(tint: QColor, palette: QPalette) -> str:
+    """A label boxed in `tint`, on the palette's base colour tinted with it: light on a light
+    desktop, dark on a dark one, its text in the palette's text colour."""
+    background = mix(palette.color(QPalette.ColorRole.Base), tint, TINT_AMOUNT)
+    text = palette.color(QPalette.ColorRole.Text)
+    return (
+        f"QLabel {{ background: {background.name()}; color: {text.name()}; "
+        f"border: 1px solid {tint.name()}; padding: 6px; }}"
+    )
 
 
 class SparseDetailPane(QWidget):
@@ -81,6 +94,9 @@ class SparseDetailPane(QWidget):
         self.problems.setObjectName("sparseProblems")
         self.problems.setWordWrap(True)
         self.problems.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._problems_tint = VALID_TINT
+        # The pane, not the label: a widget with a style sheet hears of no palette change.
+        follow_palette(self, lambda _palette: self._style_problems())
         self.actions = SparseActions()
         self.progress = JobProgress(self._jobs)
 
@@ -96,12 +112,14 @@ class SparseDetailPane(QWidget):
         self.entries_table = QTableView()
         self.entries_table.setObjectName("sparseEntries")
         self.entries_table.setModel(self.entries)
+        self.entries_table.setTabKeyNavigation(False)  # Tab moves on; arrows move in the table
         self.histograms = SparseHistograms()
         self.dense_note = QLabel()
         self.dense_note.setWordWrap(True)
         self.dense = ArrayTableModel(self)
         self.dense_table = QTableView()
         self.dense_table.setModel(self.dense)
+        self.dense_table.setTabKeyNavigation(False)
         dense_page = QWidget()
         dense_layout = QVBoxLayout(dense_page)
         dense_layout.addWidget(self.dense_note)
@@ -195,8 +213,14 @@ class SparseDetailPane(QWidget):
         members = (sparse.indices, sparse.values, sparse.dense_shape)
         self.summary.setText(summary_html(self.summary_fields(), map(display_name, members)))
         self.problems.setText("\n".join(problems_lines(sparse, self._checked)))
-        self.problems.setStyleSheet(PROBLEM_STYLE if sparse.problems else VALID_STYLE)
+        self._problems_tint = PROBLEM_TINT if sparse.problems else VALID_TINT
+        self._style_problems()
         self.problems.setVisible(True)
+
+    def _style_problems(self) -> None:
+        sheet = tinted_box_style(self._problems_tint, self.palette())
+        if sheet != self.problems.styleSheet():  # a new style sheet is itself a palette change
+            self.problems.setStyleSheet(sheet)
 
     def _load(self) -> None:
         self._jobs.cancel()

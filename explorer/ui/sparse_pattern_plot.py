@@ -13,20 +13,22 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtGui import QPalette, QShowEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from explorer.core.sparse_density import DensityImage, density_image, plane
 from explorer.ui.jobs import JobFailure, JobSlot
 from explorer.ui.log_view import ERROR
-from explorer.ui.plot_style import style_plot
+from explorer.ui.plot_style import is_dark, style_plot
 
 DEBOUNCE_MS = 60
 """A burst of range changes (dragging, wheel zoom) becomes one request per pause."""
 EDGE_TOLERANCE = 1e-6
 """View edges this close to a cell boundary count as on it (the view box rounds a little)."""
-# Empty cells stay transparent; occupied ones go from light to dark blue as they fill up.
+# Empty cells stay transparent; occupied ones go from light to dark blue as they fill up (on a
+# dark background from dim to bright blue: dark blue would vanish there).
 COLOUR_MAP = pg.ColorMap([0.0, 0.5, 1.0], [(140, 190, 230), (33, 113, 181), (8, 40, 95)])
+DARK_COLOUR_MAP = pg.ColorMap([0.0, 0.5, 1.0], [(45, 100, 170), (100, 165, 230), (225, 240, 255)])
 
 Range = tuple[int, int]
 
@@ -91,7 +93,6 @@ class SparsePatternPlot(QWidget):
         self.plot = self.view.addPlot(
             axisItems={"left": IndexAxis("left"), "bottom": IndexAxis("bottom")}
         )
-        style_plot(self.plot, self.view)
         self.plot.invertY(True)  # row 0 at the top, as in the tables
         for name in ("left", "bottom"):
             self.plot.getAxis(name).enableAutoSIPrefix(False)
@@ -101,6 +102,7 @@ class SparsePatternPlot(QWidget):
             colorMap=COLOUR_MAP, label="entries per pixel", interactive=False, colorMapMenu=False
         )
         self._colour_bar.setImageItem(self.image, insert_in=self.plot)
+        style_plot(self.plot, self.view, self._set_colour_map, home=self.show_all)
         view_box = self.plot.getViewBox()
         view_box.sigRangeChanged.connect(self._schedule)
         view_box.sigResized.connect(self._schedule)
@@ -131,7 +133,11 @@ class SparsePatternPlot(QWidget):
             return
         self.plot.setLabel("left", "row" if axes == (0, 1) else f"axis {axes[0]}")
         self.plot.setLabel("bottom", "column" if axes == (0, 1) else f"axis {axes[1]}")
-        height, width = extent
+        self.show_all()
+
+    def show_all(self) -> None:
+        """Zoom out to the whole plane (the image itself covers only the cells last in view)."""
+        height, width = self._extent
         self.plot.getViewBox().setRange(
             xRange=(-0.5, width - 0.5), yRange=(-0.5, height - 0.5), padding=0
         )
@@ -159,9 +165,18 @@ class SparsePatternPlot(QWidget):
         self._debounce.stop()
         self._jobs.cancel()
 
+    def colour_map(self) -> pg.ColorMap:
+        """The colour map in use: it follows the palette, light or dark."""
+        return self._colour_bar.colorMap()
+
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self._schedule()
+
+    def _set_colour_map(self, palette: QPalette) -> None:
+        wanted = DARK_COLOUR_MAP if is_dark(palette) else COLOUR_MAP
+        if self._colour_bar.colorMap() is not wanted:
+            self._colour_bar.setColorMap(wanted)
 
     def _schedule(self) -> None:
         if self._columns is not None:

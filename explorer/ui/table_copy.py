@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 import numpy as np
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QKeySequence
-from PySide6.QtWidgets import QTableView
+from PySide6.QtWidgets import QTableView, QWidget
 
 from explorer.ui.array_table_model import VALUE_ROLE
 from explorer.ui.formatting import value_text
@@ -37,7 +37,12 @@ def array_text(array: np.ndarray) -> str:
 
 
 class CopyableTable(QTableView):
-    """Ctrl+C copies the selected cells (the model gives values by VALUE_ROLE)."""
+    """Ctrl+C copies the selected cells (the model gives values by VALUE_ROLE). Tab leaves the
+    table for the next control, as everywhere else; the arrow keys move between cells."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setTabKeyNavigation(False)  # else Tab walks a million cells before leaving
 
     def selection_text(self) -> str:
         """The selected cells as tab-separated text; "" when nothing is selected."""

@@ -19,7 +19,9 @@ EXPAND_ALL_LIMIT = 500
 """Checkpoints with at most this many variables open fully expanded."""
 FILTER_EXPAND_LIMIT = 2000
 """Filter results of at most this many rows are expanded (laying out more takes long)."""
-COLUMN_WIDTHS = {DTYPE: 70, SHAPE: 90, SIZE: 75}
+COLUMN_SAMPLES = {DTYPE: "bfloat16", SHAPE: "[1000, 1000]", SIZE: "999.9 KiB"}
+"""Typical widest texts of the narrow columns, which are sized in the font in use."""
+COLUMN_PADDING = 16
 
 
 class VariableTreePanel(QWidget):
@@ -53,8 +55,9 @@ class VariableTreePanel(QWidget):
         header = self.tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
-        for column, width in COLUMN_WIDTHS.items():
-            header.resizeSection(column, width)
+        metrics = self.tree.fontMetrics()
+        for column, sample in COLUMN_SAMPLES.items():
+            header.resizeSection(column, metrics.horizontalAdvance(sample) + COLUMN_PADDING)
         self.tree.selectionModel().currentChanged.connect(self._on_current_changed)
         self.export_bar = ExportBar()
         self.export_bar.sig_log.connect(self.sig_log)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
-    QCommandLinkButton,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPushButton,
     QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from explorer.ui.samples import Sample
 
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+PAGE_WIDTH_CHARS = 136  # longer lines are hard to follow
 
 
 def _heading(text: str, scale: float = 1.15) -> QLabel:
@@ -28,6 +29,60 @@ def _heading(text: str, scale: float = 1.15) -> QLabel:
     font.setPointSizeF(font.pointSizeF() * scale)
     label.setFont(font)
     return label
+
+
+class SampleButton(QPushButton):
+    """A sample's name in bold above its description, in the application's font and wrapped
+    to the page (QCommandLinkButton draws both in a fixed 9-point font, small beside a larger
+    system font)."""
+
+    def __init__(self, title: str, description: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setFlat(True)
+        self.setAccessibleName(title)
+        self.setAccessibleDescription(description)
+        self._description = QLabel(description)
+        self._description.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.setSpacing(2)
+        name = _heading(title, 1.0)
+        name.setForegroundRole(QPalette.ColorRole.Link)  # says "click me", as links do
+        for label in (name, self._description):
+            label.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)  # clicks: ours
+            layout.addWidget(label)
+        policy = QSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)  # the description wraps: narrower means taller
+        self.setSizePolicy(policy)
+
+    def description(self) -> str:
+        return self._description.text()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        # Flat, as a link: a tinted box under the mouse, and an outline where the focus is.
+        if not (self.isDown() or self.underMouse() or self.hasFocus()):
+            return
+        highlight = self.palette().color(QPalette.ColorRole.Highlight)
+        fill = QColor(highlight)
+        fill.setAlpha(70 if self.isDown() else 35)
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(highlight if self.hasFocus() else Qt.PenStyle.NoPen)
+        painter.setBrush(fill if self.isDown() or self.underMouse() else Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 4, 4)
+        painter.end()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return self.layout().sizeHint()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return self.layout().minimumSize()
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name
+        return True
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
+        return self.layout().totalHeightForWidth(width)
 
 
 class WelcomePage(QWidget):
@@ -56,11 +111,11 @@ class WelcomePage(QWidget):
         )
         intro.setWordWrap(True)
 
-        self.sample_buttons: dict[str, QCommandLinkButton] = {}
+        self.sample_buttons: dict[str, SampleButton] = {}
         samples_box = QVBoxLayout()
         samples_box.setSpacing(2)
         for sample in samples:
-            button = QCommandLinkButton(sample.name, sample.description)
+            button = SampleButton(sample.name, sample.description)
             button.setToolTip(str(sample.path))
             button.clicked.connect(lambda _=False, path=str(sample.path): self._request(path))
             samples_box.addWidget(button)
@@ -91,7 +146,7 @@ class WelcomePage(QWidget):
         column.addStretch(1)
 
         inner = QWidget()
-        inner.setMaximumWidth(820)
+        inner.setMaximumWidth(inner.fontMetrics().averageCharWidth() * PAGE_WIDTH_CHARS)
         inner.setLayout(column)
         centred = QWidget()
         centred_layout = QHBoxLayout(centred)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import scipy.sparse
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 from explorer.core.feed_files import save_feed_file
@@ -16,11 +17,11 @@ from explorer.core.model_spec import InputSpec, SparseArray
 from explorer.core.random_feeds import densify, random_dense, random_sparse
 from explorer.ui import feed_editor
 from explorer.ui.dense_feed_editor import DenseFeedEditor
-from explorer.ui.feed_editor import NOTE_STYLE
 from explorer.ui.feed_panel import NO_INPUTS, FeedPanel
 from explorer.ui.feed_random_dialog import RandomChoice, RandomSparseDialog
-from explorer.ui.feed_rows_model import FAULT_BACKGROUND
+from explorer.ui.feed_rows_model import fault_background
 from explorer.ui.paged_rows_model import ROW_PAGE
+from explorer.ui.plot_style import NOTE, text_colour
 from explorer.ui.sparse_feed_editor import SparseFeedEditor
 
 WAIT_MS = 10_000
@@ -136,7 +137,7 @@ def test_out_of_range_index_shows_the_exact_sentence_and_the_cell(qtbot, panel):
     assert not panel.is_ready() and "features" not in panel.feeds()
     assert editor.problem_label.text().startswith(sentence)
     assert editor.model.data(editor.model.index(1, 1), Qt.ItemDataRole.BackgroundRole) == (
-        FAULT_BACKGROUND
+        fault_background()
     )
     assert editor.model.data(editor.model.index(1, 2), Qt.ItemDataRole.BackgroundRole) is None
     editor.problem_label.linkActivated.emit("#fault")  # the "Show" link
@@ -464,7 +465,7 @@ def test_an_unsorted_sample_is_fed_as_given_with_a_note_and_a_sort_button(qtbot,
     assert editor.order_row.isVisible() and not editor.problem_label.isVisible()
     assert editor.order_note.text() == order_note(unsorted)
     assert editor.order_note.text().startswith("Entries are not in row-major order (entry 1's")
-    assert editor.order_note.styleSheet() == NOTE_STYLE
+    assert editor.order_note.palette().color(QPalette.ColorRole.WindowText) == text_colour(NOTE)
     qtbot.mouseClick(editor.sort_button, Qt.MouseButton.LeftButton)
     wait_idle(qtbot, panel)
     assert panel.feeds()["features"] == sparse([[0, 0], [0, 7], [1, 4]], [2.5, 3.5, 1.5], [2, 1000])
