@@ -109,10 +109,18 @@ def read_state_file(directory: Path, prefixes: list[Path], notes: list[str]) -> 
         notes.append(f"{state} names no checkpoint; using the newest step.")
         return None
     path = Path(named) if Path(named).is_absolute() else directory / named
-    if Path(f"{path}.index").is_file():
-        return path
     # PureWindowsPath splits on both separators: state files written on Windows use "\\".
     by_basename = directory / PureWindowsPath(named).name
+    if Path(f"{path}.index").is_file():
+        # A copied training directory keeps the original's absolute paths: the step beside
+        # the state file is the one the user opened, not the original elsewhere.
+        if by_basename in prefixes and path.parent.resolve() != directory.resolve():
+            notes.append(
+                f"{state} names {named}, outside {directory}; using {by_basename.name} "
+                "beside it instead."
+            )
+            return by_basename
+        return path
     if by_basename in prefixes:
         notes.append(
             f"{state} names {named}, which does not exist; using {by_basename.name} "

@@ -101,6 +101,15 @@ def test_state_file_with_absolute_path_on_this_machine(steps_dir):
     assert location.notes == []
 
 
+def test_a_copied_directory_opens_its_own_steps_not_the_originals(steps_dir, tmp_path):
+    write_state(steps_dir, str(steps_dir / "model.ckpt-9"))  # absolute, as Saver writes it
+    copy = tmp_path / "copy"
+    shutil.copytree(steps_dir, copy)
+    location = locate(copy)
+    assert location.prefix == copy / "model.ckpt-9"
+    assert len(location.notes) == 1 and str(steps_dir / "model.ckpt-9") in location.notes[0]
+
+
 def test_state_file_from_another_machine_resolves_by_basename(steps_dir):
     stale = "/nonexistent/home/u/run/model.ckpt-2"
     write_state(steps_dir, stale, "/nonexistent/home/u/run/model.ckpt-1", stale)
