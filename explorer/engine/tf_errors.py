@@ -57,12 +57,23 @@ def _complaint(text: str) -> str:
     lines = text.splitlines()
     line = lines[0] if lines else ""
     if line.startswith("Graph execution error"):
-        for before, after in zip(lines, lines[1:], strict=False):
-            if _GRAPH_NODE.search(after) and before.strip():
-                line = before
-                break
+        line = _graph_execution_complaint(lines) or line
     line = _FUNCTION_NODE.sub("", line).strip()
     return _FIRST_SENTENCE_END.split(line)[0].strip()
+
+
+def _graph_execution_complaint(lines: list[str]) -> str | None:
+    """The message of a "Graph execution error": the first line after its "Node: 'NAME'"
+    line (its stack trace comes before), else the line just before "[[{{node NAME}}]]"."""
+    end = next((i for i, line in enumerate(lines) if _GRAPH_NODE.search(line)), len(lines))
+    body = lines[:end]
+    nodes = [i for i, line in enumerate(body) if line.startswith("Node: ")]
+    after_node = body[nodes[-1] + 1 :] if nodes else []
+    for line in after_node:
+        if line.strip():
+            return line.strip()
+    before = [line for line in body[1:] if line.strip()]
+    return before[-1].strip() if before else None
 
 
 def model_error(exc: BaseException, doing: str) -> ModelError:

@@ -226,3 +226,26 @@ def test_damaged_saved_model(samples_dir: Path, tmp_path: Path) -> None:
     assert _one_sentence(caught.value).startswith(
         f"TensorFlow could not read the SavedModel {copy}: "
     )
+
+
+def test_an_unsorted_feed_gets_tensorflows_own_reason(tmp_path: Path) -> None:
+    """The feed reaches TensorFlow as given, and its complaint comes back as the sentence."""
+    v1 = tf.compat.v1
+    with tf.Graph().as_default() as graph:
+        words = v1.sparse.placeholder(tf.float32, [None, 5], name="words")
+        tf.sparse.to_dense(words, validate_indices=True, name="dense")
+        v1.Variable(1.0, name="unused")
+        with v1.Session(graph=graph) as session:
+            session.run(v1.global_variables_initializer())
+            v1.train.Saver().save(session, str(tmp_path / "model.ckpt"))
+    model = load_model(tmp_path)
+    try:
+        with pytest.raises(ModelError) as caught:
+            model.run("graph", {"words": _sparse([[1, 4], [0, 0]], [1.0, 2.0], [2, 5])}, ["dense"])
+    finally:
+        model.close()
+    sentence = _one_sentence(caught.value)
+    assert sentence.startswith(
+        "TensorFlow could not run the graph: indices[1] = [0,0] is out of"
+    ), sentence
+    assert "(op dense" in sentence
