@@ -19,6 +19,7 @@ import json
 import os
 import re
 import sys
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -31,6 +32,8 @@ HANDOVER_TIMEOUT_MS = 1000
 # it listens); bounded, so one stuck while starting delays the next one, never blocks it.
 STARTUP_LOCK_WAIT_MS = 5000
 MAX_MESSAGE_BYTES = 1 << 20
+PROBE_TIMEOUT_MS = 200
+REPLY_MARGIN_S = 0.3  # a request read later than its deadline minus this is refused
 OK = b"ok"
 REFUSED = b"no"
 
@@ -62,18 +65,29 @@ def absolute_paths(paths: Sequence[str]) -> list[str]:
     return [str(Path(path).expanduser().absolute()) for path in paths]
 
 
-def encode_request(paths: Sequence[str]) -> bytes:
-    return json.dumps({"open": list(paths)}).encode() + b"\n"
+def encode_request(paths: Sequence[str], deadline: float | None = None) -> bytes:
+    """A request line; `deadline` (time.time()) is when the sender stops waiting for "ok"."""
+    message: dict[str, object] = {"open": list(paths)}
+    if deadline is not None:
+        message["deadline"] = deadline
+    return json.dumps(message).encode() + b"\n"
 
 
-def decode_request(line: bytes) -> list[str] | None:
-    """The paths of a request line, or None when it is not one."""
+def decode_request(line: bytes, now: float | None = None) -> list[str] | None:
+    """The paths of a request line, or None when it is not one, or when its sender will have
+    given up before an answer reaches it (a window busy for a second reads it late: the
+    sender has started its own window, and opening the paths here too would show them twice)."""
     try:
         message = json.loads(line)
     except ValueError:
         return None
     paths = message.get("open") if isinstance(message, dict) else None
     if not isinstance(paths, list) or not all(isinstance(path, str) for path in paths):
+        return None
+    deadline = message.get("deadline")
+    if isinstance(deadline, int | float) and (time.time() if now is None else now) > (
+        deadline - REPLY_MARGIN_S
+    ):
         return None
     return paths
 
@@ -89,7 +103,7 @@ def hand_over(paths: Sequence[str], name: str, timeout_ms: int = HANDOVER_TIMEOU
         socket.connectToServer(name)
         if not socket.waitForConnected(timeout_ms):
             return False
-        socket.write(encode_request(paths))
+        socket.write(encode_request(paths, time.time() + timeout_ms / 1000))
         if not socket.waitForBytesWritten(max(deadline.remainingTime(), 0)):
             return False
         reply = b""
@@ -117,7 +131,15 @@ class InstanceServer(QObject):
         self._server.newConnection.connect(self._accept)
 
     def listen(self) -> bool:
-        """Listen at `name`, replacing a socket file left by a crashed instance."""
+        """Listen at `name`, replacing a socket file left by a crashed instance; False when a
+        live window (busy, so it did not answer in time) still listens there: it stays the
+        one later `explorer`s reach."""
+        probe = QLocalSocket()
+        probe.connectToServer(self.name)
+        alive = probe.waitForConnected(PROBE_TIMEOUT_MS)
+        probe.abort()
+        if alive:
+            return False
         QLocalServer.removeServer(self.name)
         return self._server.listen(self.name)
 

@@ -292,3 +292,27 @@ def test_the_server_name_is_per_user_display_and_platform(monkeypatch, tmp_path)
 def test_the_new_window_variable(value, wanted):
     assert wants_new_window({NEW_WINDOW_ENV: value}) is wanted
     assert not wants_new_window({})
+
+
+def test_a_request_read_after_its_sender_gave_up_is_not_opened() -> None:
+    """A window busy for longer than the sender waits must not open the paths as well: the
+    sender has started a window of its own by then."""
+    from explorer.ui.single_instance import REPLY_MARGIN_S, decode_request, encode_request
+
+    line = encode_request(["/a"], deadline=100.0).rstrip(b"\n")
+    assert decode_request(line, now=100.0 - REPLY_MARGIN_S - 0.01) == ["/a"]
+    assert decode_request(line, now=100.0 - REPLY_MARGIN_S + 0.01) is None
+    assert decode_request(encode_request(["/a"]).rstrip(b"\n")) == ["/a"]  # no deadline: ok
+
+
+def test_a_busy_windows_socket_is_not_taken_from_it(qtbot, socket_dir: Path) -> None:
+    from explorer.ui.single_instance import InstanceServer
+
+    name = str(socket_dir / "busy")
+    first = InstanceServer(name, lambda paths: True)
+    assert first.listen()
+    second = InstanceServer(name, lambda paths: True)
+    assert not second.listen()  # the first still listens: later explorers reach it
+    assert Path(name).exists()
+    second.close()
+    first.close()
