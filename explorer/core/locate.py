@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PureWindowsPath
 
@@ -180,3 +181,20 @@ def _locate_saved_model(directory: Path) -> Location:
             f"{directory} is a SavedModel without variables (variables/variables.index is missing)."
         )
     return Location(directory, prefix, [prefix], saved_model=directory)
+
+
+def distinct_checkpoints(paths: Sequence[str | Path]) -> list[str]:
+    """`paths` without those naming a step already named: a step's `.index`, `.data` and
+    `.meta` files (all selected in a file manager and dropped) open as one. Paths that are
+    not checkpoints are kept, so that opening them says what is wrong."""
+    seen: set[Path] = set()
+    kept = []
+    for path in paths:
+        try:
+            key = locate(path).prefix
+        except CheckpointError:
+            key = Path(path).absolute()
+        if key not in seen:
+            seen.add(key)
+            kept.append(str(path))
+    return kept

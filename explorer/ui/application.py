@@ -94,8 +94,7 @@ def open_handed_over(window: MainWindow, paths: list[str]) -> bool:
     once the window is closing, so that the other `explorer` opens a window of its own."""
     if not window.isVisible():
         return False
-    for path in paths:
-        window.open_path(path)
+    window.open_paths(paths)
     bring_to_front(window)
     return True
 

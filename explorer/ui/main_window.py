@@ -7,7 +7,7 @@ kept across a restart (in the QSettings given).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from explorer.core.locate import distinct_checkpoints
 from explorer.ui.checkpoint_tab import CheckpointTab
 from explorer.ui.engine_bridge import EngineBridge
 from explorer.ui.guide import APP_NAME, AboutDialog, GuideDialog
@@ -44,6 +45,7 @@ from explorer.ui.window_menus import WindowMenus
 __all__ = ["APP_NAME", "MainWindow"]
 
 MIN_POOL_THREADS = 8
+MAX_TABS_AT_ONCE = 20  # a drop or hand-over of a whole folder of checkpoints
 ENGINE_POLL_MS = 200
 ENGINE_START_LATEST_MS = 5000  # however busy the window is, the engine starts by then
 GEOMETRY_KEY = "window/geometry"
@@ -192,6 +194,20 @@ class MainWindow(QMainWindow):
         self._recent.clear()
         self._show_recent()
 
+    def open_paths(self, paths: Sequence[str]) -> None:
+        """Open each path in a tab; the files of one step (its .index, .data and .meta, all
+        selected and dropped) open one tab, and at most MAX_TABS_AT_ONCE tabs open at once."""
+        distinct = distinct_checkpoints(paths)
+        for path in distinct[:MAX_TABS_AT_ONCE]:
+            self.open_path(path)
+        if len(distinct) > MAX_TABS_AT_ONCE:
+            message = (
+                f"{len(distinct) - MAX_TABS_AT_ONCE} more checkpoints were not opened: "
+                f"{MAX_TABS_AT_ONCE} tabs open at once at most."
+            )
+            self.log_view.log(WARNING, message)
+            self.status.showMessage(message, MESSAGE_MS)
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         # Files from a file manager arrive as file:// URLs; web links are refused here already.
         if any(url.isLocalFile() for url in event.mimeData().urls()):
@@ -203,8 +219,7 @@ class MainWindow(QMainWindow):
         """Open each dropped file or directory in its own tab; say why other links are not."""
         urls = event.mimeData().urls()
         local = [url.toLocalFile() for url in urls if url.isLocalFile()]
-        for path in local:
-            self.open_path(path)
+        self.open_paths(local)
         remote = [url.toDisplayString() for url in urls if not url.isLocalFile()]
         if remote:
             others = f" (and {len(remote) - 1} more)" if len(remote) > 1 else ""

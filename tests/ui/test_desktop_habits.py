@@ -80,6 +80,19 @@ def test_dropping_a_directory_and_an_index_file_opens_a_tab_for_each(gui, window
     assert window.current_tab() is tabs[1]
 
 
+def test_dropping_every_file_of_a_directory_opens_each_step_once(gui, window, samples_dir):
+    """What Ctrl+A in a file manager drops: 3 steps of 3 files each, plus the state file."""
+    directory = samples_dir / "tf1_sparse_placeholder"
+    files = sorted(path for path in directory.iterdir() if path.name != "checkpoint")
+    assert len(files) == 9
+    mime = _urls_mime(*(QUrl.fromLocalFile(str(path)) for path in files))
+    assert _drag_enter(window, mime)
+    assert _drop(window, mime)
+    gui.wait_idle()
+    prefixes = [tab.checkpoint.prefix.name for tab in window.tabs()]
+    assert prefixes == ["model.ckpt-1", "model.ckpt-2", "model.ckpt-3"]
+
+
 def test_web_links_are_refused_with_a_reason(gui, window, samples_dir):
     link = QUrl("https://example.com/model.ckpt-1.index")
     assert not _drag_enter(window, _urls_mime(link))  # refused before it is dropped
