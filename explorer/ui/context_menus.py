@@ -53,8 +53,16 @@ _UNSAFE_IN_FILE_NAMES = re.compile(r"[^\w.+-]+")
 
 
 def save_dialog(parent: QWidget, caption: str, suggested: str, file_type: str) -> str:
-    """The platform's save dialog (it asks before overwriting a file)."""
-    return QFileDialog.getSaveFileName(parent, caption, suggested, file_type)[0]
+    """A save dialog that adds the type's suffix to a bare name itself, so that its question
+    before overwriting a file is about the file really written ("w" saves "w.npy")."""
+    dialog = QFileDialog(parent, caption, suggested, file_type)
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    suffix = re.search(r"\*\.(\w+)\)", file_type)
+    if suffix:
+        dialog.setDefaultSuffix(suffix.group(1))
+    if dialog.exec() != QFileDialog.DialogCode.Accepted or not dialog.selectedFiles():
+        return ""
+    return dialog.selectedFiles()[0]
 
 
 def file_stem(name: str) -> str:
