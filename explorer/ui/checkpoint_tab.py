@@ -219,7 +219,7 @@ class CheckpointTab(QWidget):
     def hasPendingOperations(self) -> bool:  # noqa: N802 - silx's name, which tests look for
         jobs = self._jobs.has_pending() or self._checks.has_pending()
         panes = self.detail.has_pending() or self.sparse_pane.has_pending()
-        panes = panes or self.tree_panel.has_pending()  # an export
+        panes = panes or self.tree_panel.has_pending() or self.watcher.has_pending()
         return jobs or panes or self.model_pane.has_pending()
 
     def shutdown(self) -> None:

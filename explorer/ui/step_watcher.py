@@ -15,6 +15,7 @@ from PySide6.QtCore import QFileSystemWatcher, QObject, QTimer, Signal
 
 from explorer.core.errors import CheckpointError
 from explorer.core.locate import STATE_FILE, Location, find_prefixes
+from explorer.ui.jobs import JobSlot
 
 QUIET_MS = 800
 """How long the directory must be quiet before a burst of writes is looked at."""
@@ -48,10 +49,10 @@ def step_files(prefix: Path) -> list[Path]:
     return [index, *shards]
 
 
-def fingerprint(prefix: Path) -> Fingerprint | None:
+def fingerprint(files: list[Path]) -> Fingerprint | None:
     """Name, size and modification time of a step's files; None when its index is gone."""
     found = []
-    for path in step_files(prefix):
+    for path in files:
         try:
             stat = path.stat()
         except OSError:
@@ -60,6 +61,27 @@ def fingerprint(prefix: Path) -> Fingerprint | None:
             continue
         found.append((path.name, stat.st_size, stat.st_mtime_ns))
     return tuple(found)
+
+
+@dataclass(frozen=True)
+class DiskLook:
+    """What one look at the directory found (made in a background job: listing a directory
+    of thousands of steps takes a good part of a second)."""
+
+    open_files: list[Path]
+    open_print: Fingerprint | None
+    prefixes: list[Path] | None  # None when only the open step matters (a SavedModel)
+
+
+def look_at_disk(directory: Path, open_step: Path, steps_matter: bool) -> DiskLook:
+    files = step_files(open_step)
+    prefixes = None
+    if steps_matter:
+        try:
+            prefixes = find_prefixes(directory)
+        except CheckpointError:  # the directory itself went: the open step reports it
+            prefixes = []
+    return DiskLook(files, fingerprint(files), prefixes)
 
 
 class StepWatcher(QObject):
@@ -74,7 +96,10 @@ class StepWatcher(QObject):
         self._quiet = QTimer(self)
         self._quiet.setSingleShot(True)
         self._quiet.setInterval(QUIET_MS)
-        self._quiet.timeout.connect(self._compare)
+        self._quiet.timeout.connect(self._look)
+        self._jobs = JobSlot(self)
+        self._jobs.sig_done.connect(self._on_looked)
+        self._first_look = False
         self._directory: Path | None = None
         self._open: Path | None = None
         self._open_print: Fingerprint | None = None
@@ -83,35 +108,35 @@ class StepWatcher(QObject):
         self._steps_matter = True
 
     def watch(self, location: Location) -> None:
-        """Start comparing against `location` as it is on disk now (a SavedModel has one step)."""
+        """Start comparing against `location` as it is on disk now (a SavedModel has one step);
+        the steps are those the location found, the open step's files are looked at in the
+        background."""
         self._directory = location.prefix.parent
         self._open = location.prefix
-        self._open_print = fingerprint(location.prefix)
-        self._prefixes = self._scan() if location.saved_model is None else [location.prefix]
+        self._prefixes = list(location.checkpoints) if location.saved_model is None else []
         self._open_state = UNCHANGED
         self._steps_matter = location.saved_model is None
-        self._rewatch()
+        self._first_look = True
+        self._look()
+
+    def has_pending(self) -> bool:
+        return self._jobs.has_pending()
 
     def stop(self) -> None:
         self._quiet.stop()
+        self._jobs.cancel()
         self._directory = self._open = None
         watched = self._watcher.files() + self._watcher.directories()
         if watched:
             self._watcher.removePaths(watched)
 
-    def _scan(self) -> list[Path]:
-        try:
-            return find_prefixes(self._directory) if self._directory is not None else []
-        except CheckpointError:  # the directory itself went: the open step reports it
-            return []
-
-    def _rewatch(self) -> None:
+    def _rewatch(self, open_files: list[Path]) -> None:
         """Watch the directory, the state file and the open step's files that exist now;
         Qt drops a file from the watch when it is replaced, so this runs after every burst."""
         if self._directory is None or self._open is None:
             return
         wanted = {str(self._directory), str(self._directory / STATE_FILE)}
-        wanted.update(str(path) for path in step_files(self._open))
+        wanted.update(str(path) for path in open_files)
         wanted = {path for path in wanted if Path(path).exists()}
         watched = set(self._watcher.files() + self._watcher.directories())
         if watched - wanted:
@@ -122,13 +147,21 @@ class StepWatcher(QObject):
     def _on_event(self, _path: str) -> None:
         self._quiet.start()  # restarted by every event of a burst
 
-    def _compare(self) -> None:
+    def _look(self) -> None:
+        if self._directory is not None and self._open is not None:
+            self._jobs.start(look_at_disk, self._directory, self._open, self._steps_matter)
+
+    def _on_looked(self, look: DiskLook) -> None:
         if self._open is None:
             return
-        self._rewatch()
-        now = fingerprint(self._open)
+        self._rewatch(look.open_files)
+        if self._first_look:  # what the tab shows, to compare later looks with
+            self._first_look = False
+            self._open_print = look.open_print
+            return
+        now = look.open_print
         state = VANISHED if now is None else UNCHANGED if now == self._open_print else CHANGED
-        prefixes = self._scan() if self._steps_matter else self._prefixes
+        prefixes = look.prefixes if look.prefixes is not None else self._prefixes
         new_steps = [prefix for prefix in prefixes if prefix not in self._prefixes]
         if state == self._open_state and prefixes == self._prefixes:
             return

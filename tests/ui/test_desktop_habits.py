@@ -283,6 +283,26 @@ def test_a_new_step_on_disk_is_offered_not_opened(qtbot, gui, copied_sample):
     assert tab.notice.isHidden()
 
 
+def test_the_directory_is_listed_off_the_gui_thread(qtbot, gui, copied_sample, monkeypatch):
+    """A directory of thousands of steps takes a good part of a second to list."""
+    import threading
+
+    from explorer.ui import step_watcher
+
+    listed_on = []
+
+    def find_prefixes(directory):
+        listed_on.append(threading.current_thread())
+        return real(directory)
+
+    real = step_watcher.find_prefixes
+    monkeypatch.setattr(step_watcher, "find_prefixes", find_prefixes)
+    tab = gui.open(copied_sample)
+    _save_step(copied_sample, "model.ckpt-3", "model.ckpt-4")
+    qtbot.waitUntil(lambda: not tab.notice.isHidden(), timeout=NOTICE_MS)
+    assert listed_on and threading.main_thread() not in listed_on
+
+
 def test_a_rewritten_or_removed_step_is_reported(qtbot, gui, copied_sample):
     tab = gui.open(copied_sample)
     gui.select(tab, "global_step")
