@@ -13,77 +13,20 @@ Imported by the window: this module must not import TensorFlow, even indirectly.
 from __future__ import annotations
 
 import contextlib
-import os
-import queue
-import signal
-import subprocess
-import sys
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from explorer.core.errors import ModelError
 from explorer.engine.cancel_token import CancelToken
+from explorer.engine.engine_child import CLOSED, EngineChild, how_it_stopped
 from explorer.engine.engine_protocol import (
     HELLO_ID,
-    PARENT_PID_VARIABLE,
     FrameError,
-    decode_reply,
     encode,
-    read_frame_bytes,
     write_frame,
 )
-from explorer.engine.engine_spawner import spawn
-from explorer.engine.rebuild_client import SOURCE_ROOT
-
-ENGINE_MODULE = "explorer.engine.engine_process"
-LOG_TAIL_LINES = 40  # stderr lines kept to explain a death
-JOIN_SECONDS = 5.0  # for reader threads after their child died: its pipes close at once
-
-
-class _Closed:
-    """Put in a child's reply queue when its stdout closes: the child is gone."""
-
-
-_CLOSED = _Closed()
-
-
-@dataclass(eq=False)
-class _Child:
-    process: subprocess.Popen[bytes]
-    replies: queue.Queue[Any] = field(default_factory=queue.Queue)
-    log_tail: deque[str] = field(default_factory=lambda: deque(maxlen=LOG_TAIL_LINES))
-    threads: list[threading.Thread] = field(default_factory=list)
-    loaded: set[str] = field(default_factory=set)  # model keys this child holds
-
-    @property
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-
-def _environment() -> dict[str, str]:
-    # The child runs the parent's copy of the package, installed or not.
-    path = os.pathsep.join(filter(None, [SOURCE_ROOT, os.environ.get("PYTHONPATH")]))
-    return {
-        **os.environ,
-        "PYTHONPATH": path,
-        "PYTHONUNBUFFERED": "1",  # log lines reach the window as they are written
-        "PYTHONIOENCODING": "utf-8",
-        PARENT_PID_VARIABLE: str(os.getpid()),  # the child exits when this process is gone
-    }
-
-
-def _how_it_stopped(code: int | None) -> str:
-    if code is None:
-        return "it closed its pipe"
-    if code < 0:
-        try:
-            return f"killed by signal {-code}, {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
-    return f"exit status {code}"
 
 
 def _cancelled(label: str) -> ModelError:
@@ -110,7 +53,7 @@ class EngineClient:
         self._serving: CancelToken | None = None  # the request whose turn it is
         self._in_engine = False  # the child has the serving request
         self._killed = False  # the child was killed to cancel it
-        self._child: _Child | None = None
+        self._child: EngineChild | None = None
         self._closed = False
         self._state = "stopped"
         self._next_id = HELLO_ID + 1
@@ -159,7 +102,7 @@ class EngineClient:
             self._killed = self._killed or self._in_engine
             self._turns.notify_all()
         if child is not None:
-            self._retire(child)
+            child.retire()
         self._set_state("stopped")
 
     @property
@@ -269,94 +212,26 @@ class EngineClient:
             child = self._child
             return child is not None and child.alive and model in child.loaded
 
-    def _live_child(self) -> _Child:
+    def _live_child(self) -> EngineChild:
         """The running child, spawned now if there is none (caller holds the lock)."""
         if self._child is not None and self._child.alive:
             return self._child
         if self._child is not None:
-            self._reap(self._child)  # not joined: its readers may be waiting for this lock
-        try:
-            process = spawn(
-                [sys.executable, "-m", ENGINE_MODULE],
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                env=_environment(),
-                # Ctrl-C in the terminal is for the window; the child exits when stdin closes.
-                start_new_session=True,
-            )
-        except OSError as exc:  # out of processes or file descriptors
-            raise ModelError(f"The engine process cannot be started: {exc}.") from None
-        child = _Child(process)
-        for target in (self._read_replies, self._read_log):
-            thread = threading.Thread(
-                target=target, args=(child,), name=f"engine-{target.__name__}", daemon=True
-            )
-            child.threads.append(thread)
-            thread.start()
+            self._child.reap()  # not joined: its readers may be waiting for this lock
+        child = EngineChild.start(self._on_log, self._on_hello, self._on_closed)
         self._child = child
         self._set_state("starting")
         return child
 
-    @staticmethod
-    def _reap(child: _Child) -> None:
-        """Kills (if need be) and reaps a child: no zombie, and its stdin pipe closed."""
-        if child.alive:
-            child.process.kill()
-        child.process.wait()
-        with contextlib.suppress(OSError):
-            child.process.stdin.close()  # type: ignore[union-attr]
+    def _on_hello(self, child: EngineChild) -> None:
+        with self._lock:
+            if child is self._child and not self._in_engine:
+                self._set_state("ready")
 
-    def _retire(self, child: _Child) -> None:
-        """Reaps a child and waits for its readers (never call it holding the lock)."""
-        self._reap(child)
-        for thread in child.threads:
-            thread.join(JOIN_SECONDS)
-
-    def _read_replies(self, child: _Child) -> None:
-        stream = child.process.stdout
-        assert stream is not None
-        try:
-            while True:
-                try:
-                    body = read_frame_bytes(stream)
-                except EOFError:
-                    break
-                except FrameError as error:  # nothing after it can be trusted: end the child
-                    child.process.kill()
-                    child.process.wait()
-                    child.replies.put(error)
-                    break
-                try:
-                    reply = decode_reply(body)
-                except FrameError as error:
-                    child.replies.put(error)
-                    continue
-                if reply.get("id") == HELLO_ID:
-                    with self._lock:
-                        if child is self._child and not self._in_engine:
-                            self._set_state("ready")
-                else:
-                    child.replies.put(reply)
-        finally:
-            stream.close()
-            child.process.wait()  # reaps it now, even when idle
-            child.replies.put(_CLOSED)
-            with self._lock:
-                if child is self._child:
-                    self._set_state("stopped")
-
-    def _read_log(self, child: _Child) -> None:
-        stream = child.process.stderr
-        assert stream is not None
-        with stream:
-            for raw in iter(stream.readline, b""):
-                line = raw.decode("utf-8", "replace").rstrip("\r\n")
-                child.log_tail.append(line)
-                if self._on_log is not None:
-                    # The pipe must keep draining, or the child blocks on a full stderr.
-                    with contextlib.suppress(Exception):
-                        self._on_log(line)
+    def _on_closed(self, child: EngineChild) -> None:
+        with self._lock:
+            if child is self._child:
+                self._set_state("stopped")
 
     def _exchange(self, token: CancelToken, label: str, op: str, args: dict[str, Any]) -> Any:
         """Sends one request to the child and waits for its reply; `label` names it in errors."""
@@ -376,12 +251,12 @@ class EngineClient:
             # A failed write means the child is gone: its reply reader reports that below.
             with contextlib.suppress(OSError, ValueError):
                 write_frame(child.process.stdin, body)  # type: ignore[arg-type]
-            reply = self._await_reply(child, request_id)
+            reply = child.await_reply(request_id)
         finally:
             with self._lock:
                 self._in_engine = False
                 killed, self._killed = self._killed, False
-        if killed or reply is _CLOSED or not child.alive:
+        if killed or reply is CLOSED or not child.alive:
             self._forget(child)
         else:
             with self._lock:
@@ -389,8 +264,8 @@ class EngineClient:
                     self._set_state("ready")
         if killed:
             raise _cancelled(label)
-        if reply is _CLOSED:
-            how = _how_it_stopped(child.process.returncode)
+        if reply is CLOSED:
+            how = how_it_stopped(child.process.returncode)
             raise ModelError(
                 f"The engine process stopped ({how}) while running {label}; "
                 "the next request starts a fresh one.",
@@ -406,17 +281,10 @@ class EngineClient:
             return reply["value"]
         raise reply["error"]
 
-    @staticmethod
-    def _await_reply(child: _Child, request_id: int) -> Any:
-        while True:
-            reply = child.replies.get()
-            if not isinstance(reply, dict) or reply.get("id") in (request_id, None):
-                return reply
-
-    def _forget(self, child: _Child) -> None:
+    def _forget(self, child: EngineChild) -> None:
         """Lets go of a killed or dead child, once it is reaped and its log tail complete."""
         with self._lock:
             if child is self._child:
                 self._child = None
                 self._set_state("stopped")
-        self._retire(child)
+        child.retire()

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QSizePolicy,
     QSplitter,
@@ -37,8 +36,8 @@ from explorer.ui.jobs import JobFailure, JobSlot
 from explorer.ui.log_view import ERROR, INFO
 from explorer.ui.model_jobs import Script, failure_text, feeds_cache, run_model, write_script
 from explorer.ui.model_outputs import OutputPicker
+from explorer.ui.model_widgets import MessagePage, RunBar
 from explorer.ui.output_view import OutputView
-from explorer.ui.plot_style import PROBLEM, colour_text
 
 ENTRY_LABELS = {"graph": "Graph", "signature": "Signature", "function": "Function"}
 
@@ -57,7 +56,6 @@ class ModelPane(QWidget):
         self.engine = engine
         self.model_key = model_key
         self.info: ModelInfo | None = None
-        self.outputs: dict[str, Value] = {}
         self._location: Location | None = None
         self._loaded_for: tuple[str, str] | None = None  # (source, prefix) of self.info
         self._failed_for: tuple[str, str] | None = None  # ...of the last load, which failed
@@ -115,54 +113,29 @@ class ModelPane(QWidget):
         body.setStretchFactor(1, 1)
         body.setSizes([520, 700])
 
-        self.run_button = QPushButton("▶ &Run")
-        self.run_button.setToolTip("Run the model on these inputs (Ctrl+R)")
+        self.run_bar = RunBar()
+        self.run_button, self.cancel_button = self.run_bar.run_button, self.run_bar.cancel_button
+        self.copy_button, self.busy = self.run_bar.copy_button, self.run_bar.busy
         self.run_button.clicked.connect(self.run)
         QShortcut(QKeySequence("Ctrl+R"), self, self.run)
-        self.cancel_button = QPushButton("&Cancel")
-        self.cancel_button.setToolTip("Stop the run; the engine process is restarted")
         self.cancel_button.clicked.connect(self.cancel)
-        self.copy_button = QPushButton("Copy as &Python")
-        self.copy_button.setToolTip("A standalone TensorFlow script that runs the same inputs")
         self.copy_button.clicked.connect(self.copy_script)
-        self.busy = QProgressBar()
-        self.busy.setRange(0, 0)
-        self.busy.setMaximumWidth(120)
-        self.busy.setVisible(False)
-        self.status_label = QLabel()
-        self.status_label.setObjectName("modelStatus")
-        self.status_label.setWordWrap(True)
-        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        actions = QHBoxLayout()
-        for widget in (self.run_button, self.cancel_button, self.copy_button, self.busy):
-            actions.addWidget(widget)
-        actions.addWidget(self.status_label, 1)
 
         content = QWidget()
         content_layout = QVBoxLayout(content)
         content_layout.setContentsMargins(0, 0, 0, 0)
         content_layout.addLayout(header)
         content_layout.addWidget(body, 1)
-        content_layout.addLayout(actions)
+        content_layout.addWidget(self.run_bar)
 
-        self.message_label = QLabel()
-        self.message_label.setObjectName("modelMessage")
-        self.message_label.setWordWrap(True)
-        self.message_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.message_label.setMargin(24)
-        self.retry_button = QPushButton("Try &again")
+        self._message_page = MessagePage()
+        self.message_label = self._message_page.message_label
+        self.retry_button = self._message_page.retry_button
         self.retry_button.clicked.connect(lambda: self.load(force=True))
-        message_page = QWidget()
-        message_layout = QVBoxLayout(message_page)
-        message_layout.addStretch(1)
-        message_layout.addWidget(self.message_label)
-        message_layout.addWidget(self.retry_button, 0, Qt.AlignmentFlag.AlignHCenter)
-        message_layout.addStretch(2)
         self._stack = QStackedWidget()
-        self._stack.addWidget(message_page)
+        self._stack.addWidget(self._message_page)
         self._stack.addWidget(content)
-        self._message_page, self._content = message_page, content
+        self._content = content
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._stack)
@@ -190,14 +163,12 @@ class ModelPane(QWidget):
         elif self.isVisible():
             self.load()
 
-    def has_model(self) -> bool:
-        return self._location is not None and model_source(self._location) is not None
-
     def load(self, force: bool = False) -> None:
         """Load (or reload) the model in the engine, unless it is loaded for this checkpoint."""
-        if self._location is None or not self.has_model():
+        found = None if self._location is None else model_source(self._location)
+        if found is None:
             return
-        source = str(model_source(self._location))
+        source = str(found)
         wanted = (source, str(self._location.prefix))
         done = (self._wanted,) if self._loads.is_running() else (self._loaded_for, self._failed_for)
         if not force and wanted in done:
@@ -295,8 +266,7 @@ class ModelPane(QWidget):
         self._update_buttons()
 
     def _show_message(self, text: str, retry: bool, busy: bool = False) -> None:
-        self.message_label.setText(text)
-        self.retry_button.setVisible(retry)
+        self._message_page.set_message(text, retry)
         self.busy.setVisible(busy)
         self._stack.setCurrentWidget(self._message_page)
 
@@ -347,7 +317,6 @@ class ModelPane(QWidget):
                 token.cancel()
 
     def _on_ran(self, outputs: dict[str, Value]) -> None:
-        self.outputs = outputs
         entry = self.current_entry()
         seconds = time.monotonic() - self._started
         specs = entry.outputs if entry is not None and entry.kind != "graph" else None
@@ -399,11 +368,10 @@ class ModelPane(QWidget):
         self._set_status(message, error=True)
 
     def status_text(self) -> str:
-        return self.status_label.text()
+        return self.run_bar.status_label.text()
 
     def _set_status(self, text: str, error: bool = False) -> None:
-        self.status_label.setText(text)
-        colour_text(self.status_label, PROBLEM if error else None)
+        self.run_bar.set_status(text, error)
 
     def _update_buttons(self, *_args: object) -> None:
         running = self._runs.is_running()

@@ -26,7 +26,7 @@ import pytest
 
 from explorer.core.errors import FeedError, ModelError
 from explorer.core.model_spec import EntryPoint, InputSpec, ModelInfo, OutputSpec, SparseArray
-from explorer.engine import engine_client
+from explorer.engine import engine_child
 from explorer.engine.cancel_token import CancelToken
 from explorer.engine.engine_client import EngineClient
 from explorer.engine.engine_protocol import (
@@ -328,11 +328,11 @@ def test_close_cancels_the_request_leaves_no_child_and_refuses_later_requests():
 
 def test_the_child_exits_when_its_stdin_closes_and_keeps_stdout_for_frames():
     child = subprocess.Popen(
-        [sys.executable, "-m", engine_client.ENGINE_MODULE],
+        [sys.executable, "-m", engine_child.ENGINE_MODULE],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
-        env=engine_client._environment(),
+        env=engine_child.environment(),
     )
     with child:
         hello = decode_reply(read_frame_bytes(child.stdout))
@@ -449,7 +449,7 @@ def _gone(pid: int) -> bool:
 def _start_helper(code: str) -> tuple[subprocess.Popen[str], int]:
     """A Python process running `code`, which prints the pid of a process it started."""
     helper = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                              env=engine_client._environment())  # fmt: skip
+                              env=engine_child.environment())  # fmt: skip
     line = helper.stdout.readline()
     assert line.strip().isdigit(), f"the helper said {line!r}"
     return helper, int(line)
