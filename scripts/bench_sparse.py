@@ -44,7 +44,7 @@ tracemalloc.start(); start = time.perf_counter()
 data = np.fromfile(shard, dtype=np.uint8)
 print(time.perf_counter() - start, tracemalloc.get_traced_memory()[1])
 """
-OURS = """
+OURS = f"""
 import sys, time, tracemalloc
 import numpy as np
 from explorer.core.bundle import BundleReader
@@ -59,7 +59,7 @@ values = reader.info(triplet.values).shape[0]
 columns = index_columns(indices)
 check = check_sparse(indices, values, reader.read(triplet.dense_shape), columns)
 rows, columns = plane(columns, (0, 1))
-image = density_image(rows, columns, (0, check.shape[0]), (0, check.shape[1]), 800, 1000)
+image = density_image(rows, columns, (0, check.shape[0]), (0, check.shape[1]), *{IMAGE})
 elapsed, peak = time.perf_counter() - start, tracemalloc.get_traced_memory()[1]
 assert not check.problems and int(image.counts.sum()) == len(indices)
 print(elapsed, peak)

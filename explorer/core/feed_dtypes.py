@@ -22,7 +22,6 @@ _QUANTIZED = {
     "qint32": "int32",
 }
 _ML_FLOATS = {"bfloat16", "float8_e5m2", "float8_e4m3fn"}
-STRING = "object"  # how InputSpec names TensorFlow's string dtype
 
 
 def numpy_dtype(name: str) -> np.dtype | None:

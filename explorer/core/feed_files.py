@@ -183,15 +183,22 @@ def save_feed_file(path: str | Path, value: Value) -> None:
         raise FeedError(
             f"{path} is an .npy file, which holds a dense value; save sparse ones as .npz."
         )
+    try:
+        write_feed(path, value, npz=suffix == ".npz")
+    except OSError as exc:
+        raise FeedError(f"{path} cannot be written: {exc.strerror or exc}.") from None
+
+
+def write_feed(path: Path, value: Value, npz: bool) -> None:
+    """Write `value` to exactly `path`, whatever its suffix: an .npz of `indices`, `values`
+    and `dense_shape` (or of `value`), or with `npz` False a dense value's .npy. Strings are
+    stored unpickled (savable). Raises OSError."""
     if isinstance(value, SparseArray):
         arrays = {key: savable(np.asarray(getattr(value, key))) for key in SPARSE_KEYS}
     else:
         arrays = {"value": savable(np.asarray(value))}
-    try:
-        with open(path, "wb") as handle:  # a handle keeps numpy from appending ".npz"
-            if suffix == ".npy":
-                np.save(handle, arrays["value"], allow_pickle=False)
-            else:
-                np.savez(handle, allow_pickle=False, **arrays)
-    except OSError as exc:
-        raise FeedError(f"{path} cannot be written: {exc.strerror or exc}.") from None
+    with open(path, "wb") as handle:  # a handle keeps numpy from appending a suffix
+        if npz:
+            np.savez(handle, allow_pickle=False, **arrays)
+        else:
+            np.save(handle, arrays["value"], allow_pickle=False)

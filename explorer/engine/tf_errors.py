@@ -14,7 +14,6 @@ from explorer.core.errors import ModelError
 _FUNCTION_NODE = re.compile(r"\{\{[^}]*\}\}\s*")  # "{{function_node __wrapped__...}}"
 _OP_NAME = re.compile(r"\[Op:(\w+)\]")
 _GRAPH_NODE = re.compile(r"\{\{node ([^}]+)\}\}")  # Session errors: the failing node's name
-_SENTENCE_END = re.compile(r"\.(?:\s|$)|: <tf\.Tensor|\s*\[Op:")
 
 
 def _text(exc: BaseException) -> str:
@@ -25,8 +24,7 @@ def tf_complaint(exc: BaseException) -> tuple[str | None, str]:
     """(op name or None, the first sentence of TensorFlow's message without its end stop)."""
     text = _text(exc)
     op = _OP_NAME.search(text)
-    first = _FUNCTION_NODE.sub("", text).strip().split("\n")[0]
-    return (op.group(1) if op else None), _SENTENCE_END.split(first)[0].strip()
+    return (op.group(1) if op else None), _complaint(text)
 
 
 def failing_op(exc: BaseException) -> str | None:

@@ -14,28 +14,24 @@ from typing import Protocol
 
 import numpy as np
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
-    QPersistentModelIndex,
     Qt,
     Signal,
 )
 
 from explorer.core.errors import CheckpointError
 from explorer.ui.formatting import MAX_CELL_CHARS, value_text
+from explorer.ui.paged_rows_model import AnyIndex, PagedRowsModel
 
 VALUE_ROLE = Qt.ItemDataRole.UserRole + 1
 """data() role returning the element itself as a Python value."""
 
-ROW_PAGE = 1000
 COLUMN_PAGE = 200
 BLOCK_ROWS = 256
 BLOCK_COLUMNS = 64
 CACHED_BLOCKS = 16
 TOOLTIP_CHARS = 2000
-
-AnyIndex = QModelIndex | QPersistentModelIndex
 
 
 class Sliceable(Protocol):
@@ -47,7 +43,9 @@ class Sliceable(Protocol):
     def __getitem__(self, key: object) -> np.ndarray: ...
 
 
-class ArrayTableModel(QAbstractTableModel):
+class ArrayTableModel(PagedRowsModel):
+    """Pages rows as PagedRowsModel does, and columns (fetch_more_columns) the same way."""
+
     sig_read_failed = Signal(str)
     """One sentence saying why values could not be read."""
 
@@ -59,7 +57,7 @@ class ArrayTableModel(QAbstractTableModel):
         self._indices: tuple[int, ...] = ()
         self._blocks: OrderedDict[tuple[int, int], np.ndarray] = OrderedDict()
         self._total = (0, 0)
-        self._loaded = (0, 0)
+        self._loaded_columns = 0  # the columns the view has been given so far
         self._failed = False
 
     # -- what is shown ---------------------------------------------------------------------
@@ -99,7 +97,8 @@ class ArrayTableModel(QAbstractTableModel):
             self._total = (0, 0)  # a fixed axis of length 0 leaves nothing to index
         else:
             self._total = (shape[rows], shape[columns])
-        self._loaded = (min(self._total[0], ROW_PAGE), min(self._total[1], COLUMN_PAGE))
+        self._reset_loaded()
+        self._loaded_columns = min(self._total[1], COLUMN_PAGE)
         self.endResetModel()
 
     def total_shape(self) -> tuple[int, int]:
@@ -108,38 +107,26 @@ class ArrayTableModel(QAbstractTableModel):
 
     # -- paging -------------------------------------------------------------------------------
 
-    def canFetchMore(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
-        return not parent.isValid() and self._loaded[0] < self._total[0]
-
-    def fetchMore(self, parent: AnyIndex = QModelIndex()) -> None:  # noqa: B008
-        if not self.canFetchMore(parent):
-            return
-        rows, columns = self._loaded
-        more = min(self._total[0], rows + ROW_PAGE)
-        self.beginInsertRows(QModelIndex(), rows, more - 1)
-        self._loaded = (more, columns)
-        self.endInsertRows()
+    def total_rows(self) -> int:
+        return self._total[0]
 
     def can_fetch_more_columns(self) -> bool:
-        return self._loaded[1] < self._total[1]
+        return self._loaded_columns < self._total[1]
 
     def fetch_more_columns(self) -> None:
         """Views call this when scrolled to the right edge (Qt pages only rows by itself)."""
         if not self.can_fetch_more_columns():
             return
-        rows, columns = self._loaded
+        columns = self._loaded_columns
         more = min(self._total[1], columns + COLUMN_PAGE)
         self.beginInsertColumns(QModelIndex(), columns, more - 1)
-        self._loaded = (rows, more)
+        self._loaded_columns = more
         self.endInsertColumns()
 
     # -- the Qt model -------------------------------------------------------------------------
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self._loaded[0]
-
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else self._loaded[1]
+        return 0 if parent.isValid() else self._loaded_columns
 
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole

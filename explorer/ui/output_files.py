@@ -10,9 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import numpy as np
-
-from explorer.core.feed_files import savable
+from explorer.core.feed_files import write_feed
 from explorer.core.model_spec import SparseArray, Value
 
 
@@ -28,14 +26,4 @@ def default_file_name(name: str, value: Value) -> str:
 
 def save_value(value: Value, path: Path) -> None:
     """Write `value` to exactly `path` (numpy would add a suffix to a name lacking one)."""
-    with open(path, "wb") as file:
-        if isinstance(value, SparseArray):
-            np.savez(
-                file,
-                allow_pickle=False,
-                indices=value.indices,
-                values=savable(np.asarray(value.values)),
-                dense_shape=value.dense_shape,
-            )
-        else:
-            np.save(file, savable(np.asarray(value)), allow_pickle=False)
+    write_feed(path, value, npz=isinstance(value, SparseArray))

@@ -60,11 +60,6 @@ def text_colour(kind: str, palette: QPalette | None = None) -> QColor:
     return QColor(on_dark if is_dark(palette) else on_light)
 
 
-def problem_colour(palette: QPalette | None = None) -> QColor:
-    """A red that reads as "wrong" on the palette's windows and tables."""
-    return text_colour(PROBLEM, palette)
-
-
 def colour_text(widget: QWidget, kind: str | None) -> None:
     """Draw the text of `widget` (a label) in the colour of `kind`, PROBLEM or NOTE (None: the
     usual colour again), and keep it readable when the palette turns light or dark. Unlike a

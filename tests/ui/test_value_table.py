@@ -9,10 +9,10 @@ from explorer.core.errors import CheckpointError
 from explorer.ui.array_table_model import (
     BLOCK_ROWS,
     COLUMN_PAGE,
-    ROW_PAGE,
     VALUE_ROLE,
     ArrayTableModel,
 )
+from explorer.ui.paged_rows_model import ROW_PAGE
 
 
 class RecordingArray:
